@@ -1,0 +1,142 @@
+# Huddle — a message broker for integrated neighbourhood teams.
+#
+#   make deps      install the Debian packages Huddle needs (only those missing)
+#   make           build everything into bin/
+#   make test      deps, build with warnings as errors, run every unit test, then the
+#                  same tests under valgrind and under ASan + UBSan
+#   make run       initialise var/ on first use and start Huddle in the foreground
+#   make install   install bin/ into $(DESTDIR)$(PREFIX)/bin
+#   make clean     remove build/ and bin/ (never var/)
+#
+# Project flags live in HD_CFLAGS; CFLAGS, CPPFLAGS and LDFLAGS are the user's.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+BUILD   ?= build
+BIN     ?= bin
+VAR     ?= var
+
+# Debian packages: libraries, the protobuf-c compiler, and the test tools.
+DEPS_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils \
+             libcmocka-dev pkg-config gcc make valgrind
+PC_LIBS   := libzmq libprotobuf-c lmdb
+PC_TEST   := cmocka
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
+        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \
+        -Wformat=2 -Wundef -Wnull-dereference -Wimplicit-fallthrough
+HD_CFLAGS := -std=c11 -O2 -g $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+             -MMD -MP -Iproto -Istore -I$(BUILD)/gen
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+
+ifeq ($(SAN),1)
+HD_CFLAGS += $(SAN_FLAGS)
+HD_LDFLAGS += $(SAN_FLAGS)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(PC_TEST) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(PC_TEST) 2>/dev/null)
+
+# ---- sources ---------------------------------------------------------------
+PROTOS   := $(wildcard proto/*.proto)
+GEN_C    := $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
+GEN_H    := $(GEN_C:.c=.h)
+LIB_SRC  := $(wildcard proto/*.c) $(wildcard store/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/gen/%.o)
+LIB      := $(BUILD)/libhuddle.a
+
+# Each tool is one main file in tools/ (tools/huddle.c → bin/huddle).
+TOOL_SRC := $(wildcard tools/*.c)
+TOOLS    := $(TOOL_SRC:tools/%.c=$(BIN)/%)
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect --track-fds=no --suppressions=tests/valgrind.supp
+
+.PHONY: all deps test check check-valgrind check-san run install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(TOOLS)
+
+# ---- dependencies ----------------------------------------------------------
+# Quick and silent when everything is present; apt-get otherwise (as root or via sudo).
+deps:
+	@missing=""; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+	  { echo "deps: apt-get failed; install by hand:$$missing" >&2; exit 1; }; \
+	fi
+
+# ---- build -----------------------------------------------------------------
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+
+# Every object may include any generated header: generate them all first.
+$(BUILD)/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(HD_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | $(GEN_H)
+	$(CC) $(HD_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(HD_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/tools/%.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+# ---- tests -----------------------------------------------------------------
+# `check` runs this build's tests; `make test` runs them plain, under valgrind, and
+# again from a separate ASan + UBSan build tree.
+check: $(TESTS) $(TOOLS)
+	@tests/run.sh "" $(TESTS)
+
+check-valgrind: $(TESTS) $(TOOLS)
+	@HD_UNDER_VALGRIND=1 tests/run.sh "$(VALGRIND)" $(TESTS)
+
+check-san:
+	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/bin SAN=1 check
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check-valgrind
+	@$(MAKE) --no-print-directory check-san
+
+# ---- run -------------------------------------------------------------------
+run: deps all
+	@tools/run.sh $(BIN) $(VAR)
+
+# ---- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(TOOLS:$(BIN)/%=$(DESTDIR)$(PREFIX)/bin/%)
+
+clean:
+	rm -rf build $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
