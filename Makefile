@@ -48,16 +48,20 @@ LIB_SRC  := $(wildcard proto/*.c) $(wildcard store/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/gen/%.o)
 LIB      := $(BUILD)/libhuddle.a
 
-# Each tool is one main file in tools/ (tools/huddle.c → bin/huddle).
+# bin/huddle, the command line, is every tools/*.c linked together.
 TOOL_SRC := $(wildcard tools/*.c)
-TOOLS    := $(TOOL_SRC:tools/%.c=$(BIN)/%)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
+TOOLS    := $(BIN)/huddle
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+VALGRIND := valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --track-fds=no --suppressions=tests/valgrind.supp
+
+# Keep intermediate files (generated code, objects): rebuilding them is wasted work.
+.SECONDARY:
 
 .PHONY: all deps test check check-valgrind check-san run install uninstall clean
 .DEFAULT_GOAL := all
@@ -99,7 +103,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/%: $(BUILD)/tools/%.o $(LIB)
+$(BIN)/huddle: $(TOOL_OBJ) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -110,10 +114,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 # `check` runs this build's tests; `make test` runs them plain, under valgrind, and
 # again from a separate ASan + UBSan build tree.
 check: $(TESTS) $(TOOLS)
-	@tests/run.sh "" $(TESTS)
+	@HD_BIN=$(BIN) tests/run.sh "" $(TESTS)
 
 check-valgrind: $(TESTS) $(TOOLS)
-	@HD_UNDER_VALGRIND=1 tests/run.sh "$(VALGRIND)" $(TESTS)
+	@HD_BIN=$(BIN) HD_UNDER_VALGRIND=1 tests/run.sh "$(VALGRIND)" $(TESTS)
 
 check-san:
 	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/bin SAN=1 check
