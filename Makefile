@@ -67,6 +67,7 @@ VALGRIND := valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-che
 .DEFAULT_GOAL := all
 
 all: $(TOOLS)
+	@:
 
 # ---- dependencies ----------------------------------------------------------
 # Quick and silent when everything is present; apt-get otherwise (as root or via sudo).
@@ -129,7 +130,8 @@ test: deps
 	@$(MAKE) --no-print-directory check-san
 
 # ---- run -------------------------------------------------------------------
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@tools/run.sh $(BIN) $(VAR)
 
 # ---- install ---------------------------------------------------------------
