@@ -649,31 +649,21 @@ static int dedup_key(uint8_t *key, size_t *klen, const char *sender, const char 
     return STORE_OK;
 }
 
-int store_dedup_get(store_txn_t *txn, const char *sender, const char *message_id, uint64_t *seq)
+int store_dedup_get(store_txn_t *txn, const char *sender, const char *message_id, store_val_t *out)
 {
     uint8_t key[STORE_KEY_MAX];
     size_t klen;
-    store_val_t v;
     int rc = dedup_key(key, &klen, sender, message_id);
-    if (!rc)
-        rc = store_get(txn, STORE_DEDUP, key, klen, &v);
-    if (rc)
-        return rc;
-    if (v.len != 8)
-        return STORE_ECORRUPT;
-    *seq = store_u64_from_key(v.data);
-    return STORE_OK;
+    return rc ? rc : store_get(txn, STORE_DEDUP, key, klen, out);
 }
 
-int store_dedup_put(store_txn_t *txn, const char *sender, const char *message_id, uint64_t seq)
+int store_dedup_put(store_txn_t *txn, const char *sender, const char *message_id, const void *val,
+                    size_t len)
 {
-    uint8_t key[STORE_KEY_MAX], val[8];
+    uint8_t key[STORE_KEY_MAX];
     size_t klen;
     int rc = dedup_key(key, &klen, sender, message_id);
-    if (rc)
-        return rc;
-    store_key_u64(val, seq);
-    return write_op(txn, OP_PUT, STORE_DEDUP, key, klen, val, sizeof val, 0);
+    return rc ? rc : write_op(txn, OP_PUT, STORE_DEDUP, key, klen, val, len, 0);
 }
 
 int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen, store_val_t *out)

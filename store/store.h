@@ -47,7 +47,7 @@ typedef enum {
 typedef enum {
     STORE_META,              /* "schema_version", "created_at", "ctr:<name>" counters */
     STORE_EVENTS,            /* seq (u64 BE) → Event */
-    STORE_DEDUP,             /* sender \0 message_id → seq (u64 BE) */
+    STORE_DEDUP,             /* sender \0 message_id → DedupRecord */
     STORE_PATIENT_EVENTS,    /* nhs_number seq (u64 BE) → empty: a patient's timeline */
     STORE_REFERRALS,         /* referral_id → ReferralRecord */
     STORE_REFERRAL_OPEN,     /* neighbourhood \0 nhs_number → referral_id */
@@ -143,9 +143,11 @@ int store_event_get(store_txn_t *txn, uint64_t seq, store_val_t *out);
 /* The highest seq in the log as this transaction sees it (0 when empty). */
 uint64_t store_last_seq(const store_txn_t *txn);
 
-/* Idempotent publish: the seq stored for (sender, message_id), or STORE_ENOTFOUND. */
-int store_dedup_get(store_txn_t *txn, const char *sender, const char *message_id, uint64_t *seq);
-int store_dedup_put(store_txn_t *txn, const char *sender, const char *message_id, uint64_t seq);
+/* Idempotent publish: what was stored for (sender, message_id) — the broker keeps a
+ * DedupRecord there — or STORE_ENOTFOUND. */
+int store_dedup_get(store_txn_t *txn, const char *sender, const char *message_id, store_val_t *out);
+int store_dedup_put(store_txn_t *txn, const char *sender, const char *message_id, const void *val,
+                    size_t len);
 
 /* Generic table access. Keys are 1..STORE_KEY_MAX bytes. */
 int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen, store_val_t *out);

@@ -183,7 +183,6 @@ static const ProtobufCMessageDescriptor *const records[] = {
     &huddle__timer_record__descriptor,
     &huddle__audit_record__descriptor,
     &huddle__dedup_record__descriptor,
-    &huddle__store_meta__descriptor,
 };
 #define N_RECORDS (sizeof records / sizeof records[0])
 

@@ -138,16 +138,15 @@ static void test_abort_leaves_nothing(void **state)
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
     append_text(txn, "lost", 2);
     assert_int_equal(store_put(txn, STORE_REFERRALS, "r1", 2, "state", 5), STORE_OK);
-    assert_int_equal(store_dedup_put(txn, "gp-a81001", "m-1", 2), STORE_OK);
+    assert_int_equal(store_dedup_put(txn, "gp-a81001", "m-1", "r2", 2), STORE_OK);
     store_txn_end(&txn);
     assert_null(txn);
 
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
     store_val_t v;
-    uint64_t seq;
     assert_int_equal(store_event_get(txn, 2, &v), STORE_ENOTFOUND);
     assert_int_equal(store_get(txn, STORE_REFERRALS, "r1", 2, &v), STORE_ENOTFOUND);
-    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &seq), STORE_ENOTFOUND);
+    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &v), STORE_ENOTFOUND);
     append_text(txn, "again", 2); /* the aborted seq is taken again */
     assert_int_equal(store_batch_commit(&txn), STORE_OK);
 }
@@ -172,31 +171,32 @@ static void test_dedup(void **state)
     fixture_t *f = *state;
     open_store(f);
     store_txn_t *txn;
-    uint64_t seq = 0;
+    store_val_t v;
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
-    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &seq), STORE_ENOTFOUND);
+    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &v), STORE_ENOTFOUND);
     append_text(txn, "e", 1);
-    assert_int_equal(store_dedup_put(txn, "gp-a81001", "m-1", 1), STORE_OK);
+    assert_int_equal(store_dedup_put(txn, "gp-a81001", "m-1", "r1", 2), STORE_OK);
     assert_int_equal(store_batch_commit(&txn), STORE_OK);
 
     assert_int_equal(store_read_begin(f->store, &txn), STORE_OK);
-    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &seq), STORE_OK);
-    assert_int_equal(seq, 1);
+    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &v), STORE_OK);
+    assert_int_equal(v.len, 2);
+    assert_memory_equal(v.data, "r1", 2);
     /* the same message id from another sender is another message */
-    assert_int_equal(store_dedup_get(txn, "gp-b82002", "m-1", &seq), STORE_ENOTFOUND);
+    assert_int_equal(store_dedup_get(txn, "gp-b82002", "m-1", &v), STORE_ENOTFOUND);
     /* "ab" + "c" must not collide with "a" + "bc" */
-    assert_int_equal(store_dedup_get(txn, "gp-a8100", "1m-1", &seq), STORE_ENOTFOUND);
+    assert_int_equal(store_dedup_get(txn, "gp-a8100", "1m-1", &v), STORE_ENOTFOUND);
     store_txn_end(&txn);
 
     char longid[600];
     memset(longid, 'x', sizeof longid - 1);
     longid[sizeof longid - 1] = 0;
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
-    assert_int_equal(store_dedup_put(txn, "", "m", 1), STORE_EINVAL);
-    assert_int_equal(store_dedup_put(txn, "a", "", 1), STORE_EINVAL);
-    assert_int_equal(store_dedup_put(txn, NULL, "m", 1), STORE_EINVAL);
-    assert_int_equal(store_dedup_put(txn, "a", longid, 1), STORE_EINVAL);
-    assert_int_equal(store_dedup_get(txn, "a", longid, &seq), STORE_EINVAL);
+    assert_int_equal(store_dedup_put(txn, "", "m", "r1", 2), STORE_EINVAL);
+    assert_int_equal(store_dedup_put(txn, "a", "", "r1", 2), STORE_EINVAL);
+    assert_int_equal(store_dedup_put(txn, NULL, "m", "r1", 2), STORE_EINVAL);
+    assert_int_equal(store_dedup_put(txn, "a", longid, "r1", 2), STORE_EINVAL);
+    assert_int_equal(store_dedup_get(txn, "a", longid, &v), STORE_EINVAL);
     store_txn_end(&txn);
 }
 
@@ -563,7 +563,7 @@ static void test_hot_backup(void **state)
         snprintf(ev, sizeof ev, "event %d", i);
         append_text(txn, ev, (uint64_t)i + 1);
     }
-    assert_int_equal(store_dedup_put(txn, "gp", "m-1", 7), STORE_OK);
+    assert_int_equal(store_dedup_put(txn, "gp", "m-1", "r7", 2), STORE_OK);
     assert_int_equal(store_batch_commit(&txn), STORE_OK);
 
     /* a backup taken while a batch is open holds only what was committed */
@@ -592,9 +592,9 @@ static void test_hot_backup(void **state)
     assert_int_equal(store_last_seq(txn), 100);
     assert_event(txn, 1, "event 0");
     assert_event(txn, 100, "event 99");
-    uint64_t seq;
-    assert_int_equal(store_dedup_get(txn, "gp", "m-1", &seq), STORE_OK);
-    assert_int_equal(seq, 7);
+    store_val_t v;
+    assert_int_equal(store_dedup_get(txn, "gp", "m-1", &v), STORE_OK);
+    assert_memory_equal(v.data, "r7", 2);
     store_txn_end(&txn);
     store_close(&b);
 }
