@@ -27,7 +27,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align -Wwrite-stri
         -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \
         -Wformat=2 -Wundef -Wnull-dereference -Wimplicit-fallthrough
 HD_CFLAGS := -std=c11 -O2 -g $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-             -MMD -MP -Iproto -Istore -I$(BUILD)/gen
+             -MMD -MP -Iproto -Istore -Iagents -Ibroker -I$(BUILD)/gen
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 
 ifeq ($(SAN),1)
@@ -44,14 +44,20 @@ TEST_LIBS   = $(shell pkg-config --libs $(PC_TEST) 2>/dev/null)
 PROTOS   := $(wildcard proto/*.proto)
 GEN_C    := $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
 GEN_H    := $(GEN_C:.c=.h)
-LIB_SRC  := $(wildcard proto/*.c) $(wildcard store/*.c)
+# libhuddle.a: the schema, helpers, store and client library every program links.
+LIB_SRC  := $(wildcard proto/*.c) $(wildcard store/*.c) $(wildcard agents/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/gen/%.o)
 LIB      := $(BUILD)/libhuddle.a
+
+# libbroker.a: the broker's modules, linked by huddled, its tests and its fuzz target.
+BROKER_SRC := $(filter-out broker/main.c,$(wildcard broker/*.c))
+BROKER_OBJ := $(BROKER_SRC:%.c=$(BUILD)/%.o)
+BROKER_LIB := $(BUILD)/libbroker.a
 
 # bin/huddle, the command line, is every tools/*.c linked together.
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
-TOOLS    := $(BIN)/huddle
+TOOLS    := $(BIN)/huddle $(if $(wildcard broker/main.c),$(BIN)/huddled)
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -104,12 +110,20 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BROKER_LIB): $(BROKER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BIN)/huddle: $(TOOL_OBJ) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BIN)/huddled: $(BUILD)/broker/main.o $(BROKER_LIB) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BROKER_LIB) $(LIB)
+	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
 # ---- tests -----------------------------------------------------------------
 # `check` runs this build's tests; `make test` runs them plain, under valgrind, and

@@ -1,0 +1,1018 @@
+/*
+ * broker — see broker.h. Frame handlers, group commit and delivery.
+ *
+ * A batch: frames are applied into one write transaction as they arrive; each reply
+ * is staged (serialized, with the session it goes to). broker_commit commits once,
+ * then releases the staged replies in order and pumps deliveries. Recent events stay
+ * decoded in a ring (the event cache) so that delivering them costs no store read
+ * and no decode; older ones are read back from the log.
+ */
+#include "broker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "hd_time.h"
+#include "log.h"
+#include "sub.h"
+#include "timer.h"
+#include "wire.h"
+#include "workflow.h"
+
+/* Recent events kept decoded for delivery; a power of two. */
+#define EVCACHE_SIZE 16384u
+/* Sessions are swept for heartbeats and expiry this often. */
+#define SWEEP_MS 1000
+
+typedef struct {
+    uint64_t session_id;
+    uint64_t corr;
+    bool needs_commit;        /* a reply about this batch: Rejected if the commit fails */
+    char message_id[65];
+    uint8_t *data;
+    size_t len;
+} staged_t;
+
+typedef struct {
+    uint64_t seq;
+    Huddle__Frame *frame;     /* owner of event when it came in a Publish */
+    Huddle__Event *own;       /* owner of event otherwise */
+    const Huddle__Event *event;
+    uint8_t *bytes;           /* the event as stored */
+    size_t len;
+} cached_t;
+
+struct broker {
+    const config_t *cfg;
+    store_t *store;
+    session_table_t *sessions;
+    sub_table_t *subs;
+    store_txn_t *batch;
+    unsigned batch_frames;
+    bool batch_full;          /* STORE_FULL seen in this batch */
+    staged_t *staged;
+    size_t n_staged, cap_staged;
+    cached_t *pending;        /* events of the open batch, cached once committed */
+    size_t n_pending, cap_pending;
+    cached_t cache[EVCACHE_SIZE];
+    uint64_t last_seq;        /* committed */
+    int64_t next_due;         /* first pending timer */
+    bool recompute_due;
+    bool manual_clock;
+    int64_t manual_ms;
+    bool shutting_down;
+    int64_t started_ms, last_sweep, last_reader_check;
+    bool store_full;
+    broker_counters_t c;
+};
+
+int64_t broker_now(const broker_t *b)
+{
+    return b->manual_clock ? b->manual_ms : hd_time_now_ms();
+}
+
+session_table_t *broker_sessions(broker_t *b)
+{
+    return b->sessions;
+}
+
+void broker_counters(const broker_t *b, broker_counters_t *out)
+{
+    *out = b->c;
+}
+
+/* ---- events: pending in the batch, then cached -------------------------- */
+
+static void cached_free(cached_t *e)
+{
+    if (e->frame)
+        huddle__frame__free_unpacked(e->frame, NULL);
+    if (e->own)
+        huddle__event__free_unpacked(e->own, NULL);
+    free(e->bytes);
+    memset(e, 0, sizeof *e);
+}
+
+static const cached_t *cache_get(const broker_t *b, uint64_t seq)
+{
+    const cached_t *e = &b->cache[seq & (EVCACHE_SIZE - 1)];
+    return e->seq == seq && e->event ? e : NULL;
+}
+
+static int pending_add(broker_t *b, const cached_t *e)
+{
+    if (b->n_pending == b->cap_pending) {
+        size_t cap = b->cap_pending ? b->cap_pending * 2 : 256;
+        cached_t *p = realloc(b->pending, cap * sizeof *p);
+        if (!p)
+            return -1;
+        b->pending = p;
+        b->cap_pending = cap;
+    }
+    b->pending[b->n_pending++] = *e;
+    return 0;
+}
+
+static void pending_settle(broker_t *b, bool committed)
+{
+    for (size_t i = 0; i < b->n_pending; i++) {
+        cached_t *e = &b->pending[i];
+        if (committed) {
+            cached_t *slot = &b->cache[e->seq & (EVCACHE_SIZE - 1)];
+            cached_free(slot);
+            *slot = *e;
+        } else {
+            cached_free(e);
+        }
+    }
+    b->n_pending = 0;
+}
+
+/* ---- staging replies ------------------------------------------------------ */
+
+static void stage_bytes(broker_t *b, const session_t *s, uint64_t corr, bool needs_commit, const char *msgid,
+                        uint8_t *data, size_t len)
+{
+    if (b->n_staged == b->cap_staged) {
+        size_t cap = b->cap_staged ? b->cap_staged * 2 : 256;
+        staged_t *p = realloc(b->staged, cap * sizeof *p);
+        if (!p) {
+            free(data);
+            log_error("out of memory staging a reply for session %llu", (unsigned long long)s->id);
+            return;
+        }
+        b->staged = p;
+        b->cap_staged = cap;
+    }
+    staged_t *st = &b->staged[b->n_staged++];
+    st->session_id = s->id;
+    st->corr = corr;
+    st->needs_commit = needs_commit;
+    snprintf(st->message_id, sizeof st->message_id, "%s", msgid ? msgid : "");
+    st->data = data;
+    st->len = len;
+}
+
+static void stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
+{
+    size_t len;
+    uint8_t *data = wire_pack(f, &len);
+    if (!data) {
+        log_error("out of memory packing a reply for session %llu", (unsigned long long)s->id);
+        return;
+    }
+    stage_bytes(b, s, f->corr, needs_commit, msgid, data, len);
+}
+
+static void stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid)
+{
+    Huddle__Frame f;
+    Huddle__Rejected rj = HUDDLE__REJECTED__INIT;
+    wire_rejected(&f, &rj, corr, r, msgid);
+    b->c.rejected++;
+    log_debug("session %llu: rejected %s at %s", (unsigned long long)s->id, workflow_reject_name(r->code),
+              r->field[0] ? r->field : "-");
+    stage(b, s, &f, false, NULL);
+}
+
+/* A reply whose batch failed to commit becomes a transient Rejected. */
+static void unstage_failed(broker_t *b, staged_t *st, bool full)
+{
+    reject_t r;
+    reject(&r, full ? HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL : HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "",
+           full ? "the store is full; nothing was stored" : "the store could not commit this batch; retry");
+    r.retry_after_ms = 1000;
+    Huddle__Frame f;
+    Huddle__Rejected rj = HUDDLE__REJECTED__INIT;
+    wire_rejected(&f, &rj, st->corr, &r, st->message_id);
+    free(st->data);
+    st->data = wire_pack(&f, &st->len);
+    b->c.rejected++;
+}
+
+static void drop_session(broker_t *b, session_t *s, const char *why)
+{
+    log_info("session %llu (%s) closed: %s", (unsigned long long)s->id, s->agent_id[0] ? s->agent_id : "no hello",
+             why);
+    for (sub_t *u = sub_first(b->subs); u; u = u->next)
+        if (u->session == s)
+            sub_detach(u);
+    session_remove(b->sessions, s);
+}
+
+void broker_session_lost(broker_t *b, session_t *s)
+{
+    drop_session(b, s, s->closing ? "closed" : "peer unreachable");
+}
+
+/* Moves staged replies into the sessions' queues, in order. */
+static void release_staged(broker_t *b)
+{
+    for (size_t i = 0; i < b->n_staged; i++) {
+        staged_t *st = &b->staged[i];
+        session_t *s = st->data ? session_by_id(b->sessions, st->session_id) : NULL;
+        if (s && s->out_count >= b->cfg->reply_queue_max) {
+            log_warn("session %llu (%s) is not reading its replies (%zu queued): dropped",
+                     (unsigned long long)s->id, s->agent_id, s->out_count);
+            drop_session(b, s, "reply queue full");
+            s = NULL;
+        }
+        if (s && session_push(s, st->data, st->len) != 0)
+            log_error("out of memory queueing a reply for session %llu", (unsigned long long)s->id);
+        free(st->data);
+    }
+    b->n_staged = 0;
+}
+
+/* ---- the batch ----------------------------------------------------------- */
+
+static store_txn_t *batch(broker_t *b)
+{
+    if (!b->batch) {
+        int rc = store_batch_begin(b->store, &b->batch);
+        if (rc) {
+            log_error("cannot begin a batch: %s %s", store_strerror(rc), store_last_error(b->store));
+            return NULL;
+        }
+        b->batch_frames = 0;
+        b->batch_full = false;
+    }
+    return b->batch;
+}
+
+static void pump_all(broker_t *b);
+
+void broker_commit(broker_t *b)
+{
+    if (b->batch) {
+        int rc = STORE_OK;
+        for (sub_t *u = sub_first(b->subs); u && rc == STORE_OK; u = u->next)
+            if (u->persist)
+                rc = sub_persist(b->batch, u, broker_now(b));
+        uint64_t last = store_last_seq(b->batch);
+        if (rc == STORE_OK)
+            rc = store_batch_commit(&b->batch);
+        else
+            store_txn_end(&b->batch);
+        b->c.batches++;
+        if (b->batch_frames > b->c.max_batch)
+            b->c.max_batch = b->batch_frames;
+        if (rc == STORE_OK) {
+            b->last_seq = last;
+            for (sub_t *u = sub_first(b->subs); u; u = u->next)
+                u->fresh = false;
+            pending_settle(b, true);
+        } else {
+            log_error("batch of %u frames failed to commit: %s %s", b->batch_frames, store_strerror(rc),
+                      store_last_error(b->store));
+            b->c.commit_failures++;
+            bool full = rc == STORE_EFULL;
+            b->store_full |= full;
+            for (size_t i = 0; i < b->n_staged; i++)
+                if (b->staged[i].needs_commit)
+                    unstage_failed(b, &b->staged[i], full);
+            for (sub_t *u = sub_first(b->subs), *nx; u; u = nx) {
+                nx = u->next;
+                if (u->fresh)
+                    sub_remove(b->subs, u);
+                else if (u->session)
+                    u->persist = true; /* its ack is still to be written */
+            }
+            pending_settle(b, false);
+            b->recompute_due = true;
+        }
+        b->batch_frames = 0;
+    }
+    if (b->recompute_due) {
+        store_txn_t *r;
+        if (store_read_begin(b->store, &r) == STORE_OK) {
+            b->next_due = timer_next_due(r);
+            store_txn_end(&r);
+            b->recompute_due = false;
+        }
+    }
+    release_staged(b);
+    pump_all(b);
+}
+
+/* ---- delivery ------------------------------------------------------------ */
+
+static void pump_sub(broker_t *b, sub_t *u, store_txn_t **rtxn)
+{
+    session_t *s = u->session;
+    size_t room = b->cfg->reply_queue_max / 2;
+    while (u->in_flight < u->credit && s->out_count < room && u->next_seq <= b->last_seq) {
+        uint64_t seq = u->next_seq;
+        const cached_t *ce = cache_get(b, seq);
+        Huddle__Event *tmp = NULL;
+        const Huddle__Event *ev;
+        const uint8_t *bytes;
+        size_t len;
+        if (ce) {
+            ev = ce->event, bytes = ce->bytes, len = ce->len;
+        } else {
+            store_val_t v;
+            if (!*rtxn && store_read_begin(b->store, rtxn) != STORE_OK)
+                return;
+            if (store_event_get(*rtxn, seq, &v) != STORE_OK || !(tmp = huddle__event__unpack(NULL, v.len, v.data))) {
+                log_error("event %llu cannot be read back from the log", (unsigned long long)seq);
+                u->next_seq++;
+                continue;
+            }
+            ev = tmp, bytes = v.data, len = v.len;
+        }
+        if (sub_matches(u, ev)) {
+            size_t flen;
+            uint8_t *frame = wire_deliver(u->name, u->counter + 1, bytes, len, &flen);
+            if (!frame || session_push(s, frame, flen) != 0) {
+                free(frame);
+                if (tmp)
+                    huddle__event__free_unpacked(tmp, NULL);
+                return;
+            }
+            free(frame);
+            sub_delivered(u, seq);
+            b->c.deliveries++;
+        }
+        u->next_seq++;
+        if (tmp)
+            huddle__event__free_unpacked(tmp, NULL);
+    }
+}
+
+static void pump_all(broker_t *b)
+{
+    store_txn_t *rtxn = NULL;
+    for (sub_t *u = sub_first(b->subs); u; u = u->next)
+        if (u->session && u->next_seq <= b->last_seq)
+            pump_sub(b, u, &rtxn);
+    store_txn_end(&rtxn);
+}
+
+void broker_pump(broker_t *b)
+{
+    pump_all(b);
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static const Huddle__RejectCode R_INVALID = HUDDLE__REJECT_CODE__REJECT_CODE_INVALID;
+
+static void on_hello(broker_t *b, session_t *s, const Huddle__Frame *f)
+{
+    const Huddle__Hello *h = f->hello;
+    reject_t r;
+    if (!workflow_is_id(h->agent_id, SESSION_AGENT_MAX, false)) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
+               "required: 1 to 64 of A-Z a-z 0-9 . _ -");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if (s->welcomed && strcmp(s->agent_id, h->agent_id) != 0) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
+               "a connection cannot change agent; connect again");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if (!s->welcomed)
+        log_info("session %llu: agent %s connected", (unsigned long long)s->id, h->agent_id);
+    snprintf(s->agent_id, sizeof s->agent_id, "%s", h->agent_id);
+    s->welcomed = true;
+    Huddle__Frame out;
+    Huddle__Welcome w = HUDDLE__WELCOME__INIT;
+    codec_frame_init(&out, f->corr);
+    out.body_case = HUDDLE__FRAME__BODY_WELCOME;
+    out.welcome = &w;
+    w.agent_id = s->agent_id;
+    w.broker_version = (char *)BROKER_VERSION;
+    w.max_frame_bytes = (uint32_t)b->cfg->max_frame;
+    w.heartbeat_ms = (uint32_t)b->cfg->heartbeat_ivl;
+    w.server_time_ms = broker_now(b);
+    w.max_credit = b->cfg->credit_max;
+    w.max_query_limit = b->cfg->query_limit_max;
+    w.insecure = 1; /* no CURVE in this version: identities are as claimed */
+    w.last_seq = b->last_seq;
+    stage(b, s, &out, false, NULL);
+}
+
+/* Replaces a protobuf-c string field with a copy of v. */
+static int set_string(char **field, const char *v)
+{
+    char *copy = strdup(v);
+    if (!copy)
+        return -1;
+    if (*field && *field != protobuf_c_empty_string)
+        free(*field);
+    *field = copy;
+    return 0;
+}
+
+static void stage_accepted(broker_t *b, const session_t *s, uint64_t corr, const char *msgid, uint64_t seq,
+                           int64_t received, const char *assigned, bool dup)
+{
+    Huddle__Frame f;
+    Huddle__Accepted a = HUDDLE__ACCEPTED__INIT;
+    codec_frame_init(&f, corr);
+    f.body_case = HUDDLE__FRAME__BODY_ACCEPTED;
+    f.accepted = &a;
+    a.seq = seq;
+    a.duplicate = dup;
+    a.message_id = (char *)msgid;
+    a.received_at_ms = received;
+    a.assigned_id = (char *)(assigned ? assigned : "");
+    stage(b, s, &f, true, msgid);
+}
+
+/* Takes ownership of *fp when the event is stored. */
+static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
+{
+    Huddle__Frame *f = *fp;
+    Huddle__Event *ev = f->publish->event;
+    reject_t r;
+    int64_t now = broker_now(b);
+    if (b->shutting_down) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_SHUTTING_DOWN, "", "the broker is shutting down");
+        stage_reject(b, s, f->corr, &r, ev ? ev->message_id : NULL);
+        return;
+    }
+    if (!ev) {
+        reject(&r, R_INVALID, "publish.event", "required");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if (workflow_check_envelope(ev, now, &r) != 0) {
+        stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
+    store_txn_t *txn = batch(b);
+    if (!txn) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
+        stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
+    b->batch_frames++;
+
+    store_val_t dv;
+    int rc = store_dedup_get(txn, s->agent_id, ev->message_id, &dv);
+    if (rc == STORE_OK) {
+        Huddle__DedupRecord *d = huddle__dedup_record__unpack(NULL, dv.len, dv.data);
+        if (d) {
+            b->c.duplicates++;
+            stage_accepted(b, s, f->corr, ev->message_id, d->seq, d->received_at_ms, d->assigned_id, true);
+            huddle__dedup_record__free_unpacked(d, NULL);
+            return;
+        }
+        log_error("dedup record of agent %s unreadable", s->agent_id);
+    }
+
+    /* stamp: what the broker says, never what the sender claimed */
+    ev->seq = store_next_seq(txn);
+    ev->received_at_ms = now;
+    ev->derived = 0;
+    ev->cause_seq = 0;
+    ev->sender_role = HUDDLE__ROLE__ROLE_UNSPECIFIED;
+    if (ev->scope) {
+        huddle__scope__free_unpacked(ev->scope, NULL);
+        ev->scope = NULL;
+    }
+    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, "") != 0) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "out of memory");
+        stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
+    wf_ctx_t ctx = {txn, s->agent_id, now};
+    if (workflow_kind(ev->kind)->apply(&ctx, ev, &r) != 0) {
+        stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
+
+    size_t len = huddle__event__get_packed_size(ev);
+    uint8_t *bytes = malloc(len ? len : 1);
+    uint64_t seq = 0;
+    rc = bytes ? STORE_OK : STORE_ENOMEM;
+    if (rc == STORE_OK) {
+        huddle__event__pack(ev, bytes);
+        rc = store_append(txn, bytes, len, &seq);
+    }
+    if (rc == STORE_OK) {
+        Huddle__DedupRecord d = HUDDLE__DEDUP_RECORD__INIT;
+        d.seq = seq;
+        d.received_at_ms = now;
+        uint8_t dbuf[64];
+        size_t dlen = huddle__dedup_record__pack(&d, dbuf);
+        rc = store_dedup_put(txn, s->agent_id, ev->message_id, dbuf, dlen);
+    }
+    cached_t e = {seq, f, NULL, ev, bytes, len};
+    if (rc == STORE_OK && pending_add(b, &e) != 0)
+        rc = STORE_ENOMEM;
+    if (rc != STORE_OK) {
+        free(bytes);
+        b->batch_full |= rc == STORE_EFULL;
+        b->store_full |= rc == STORE_EFULL;
+        reject(&r, rc == STORE_EFULL ? HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL : HUDDLE__REJECT_CODE__REJECT_CODE_BUSY,
+               "", rc == STORE_EFULL ? "the store is full; nothing was stored" : "the event could not be stored; retry");
+        r.retry_after_ms = 1000;
+        stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
+    *fp = NULL; /* the pending event owns the frame now */
+    b->c.accepted++;
+    log_debug("seq %llu: %s from %s", (unsigned long long)seq,
+              protobuf_c_enum_descriptor_get_value(&huddle__event_kind__descriptor, ev->kind)->name, s->agent_id);
+    stage_accepted(b, s, f->corr, ev->message_id, seq, now, "", false);
+}
+
+static void on_subscribe(broker_t *b, session_t *s, const Huddle__Frame *f)
+{
+    const Huddle__Subscribe *q = f->subscribe;
+    reject_t r;
+    const char *bad;
+    if (b->shutting_down) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_SHUTTING_DOWN, "", "the broker is shutting down");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if (!workflow_is_id(q->name, SUB_NAME_MAX, false)) {
+        reject(&r, R_INVALID, "subscribe.name", "required: 1 to 64 of A-Z a-z 0-9 . _ -");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if ((bad = sub_filter_check(q->filter)) != NULL) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_TOO_LARGE, bad, "more entries than a filter may hold");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    uint32_t credit = q->credit ? q->credit : b->cfg->credit_default;
+    if (credit > b->cfg->credit_max)
+        credit = b->cfg->credit_max;
+    store_txn_t *txn = batch(b);
+    if (!txn) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    b->batch_frames++;
+    sub_t *u = sub_find(b->subs, s->agent_id, q->name);
+    bool created = !u;
+    if (created) {
+        if (sub_count_for(b->subs, s->agent_id) >= b->cfg->subscriptions_max) {
+            reject(&r, R_INVALID, "subscribe.name", "this agent has as many subscriptions as allowed (%u)",
+                   b->cfg->subscriptions_max);
+            stage_reject(b, s, f->corr, &r, NULL);
+            return;
+        }
+        uint64_t start = b->last_seq;
+        if (q->start_case == HUDDLE__SUBSCRIBE__START_FROM_START && q->from_start)
+            start = 0;
+        else if (q->start_case == HUDDLE__SUBSCRIBE__START_START_AFTER_SEQ)
+            start = q->start_after_seq < b->last_seq ? q->start_after_seq : b->last_seq;
+        u = sub_create(b->subs, s->agent_id, q->name, start, broker_now(b));
+        if (u)
+            u->fresh = true;
+    } else if (u->session && u->session != s) {
+        log_info("subscription %s/%s moves to session %llu", u->agent_id, u->name, (unsigned long long)s->id);
+    }
+    if (!u || sub_set_filter(u, q->filter) != 0 || sub_attach(u, s, credit) != 0) {
+        if (u && created)
+            sub_remove(b->subs, u);
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "out of memory");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    u->persist = true;
+    if (created)
+        log_info("subscription %s/%s created after seq %llu", u->agent_id, u->name,
+                 (unsigned long long)u->acked_seq);
+    Huddle__Frame out;
+    Huddle__Subscribed sd = HUDDLE__SUBSCRIBED__INIT;
+    codec_frame_init(&out, f->corr);
+    out.body_case = HUDDLE__FRAME__BODY_SUBSCRIBED;
+    out.subscribed = &sd;
+    sd.name = u->name;
+    sd.acked_seq = u->acked_seq;
+    sd.resume_from_seq = u->acked_seq;
+    sd.credit = u->credit;
+    sd.acked_counter = u->acked_counter;
+    sd.created = created;
+    stage(b, s, &out, true, NULL);
+}
+
+static void on_unsubscribe(broker_t *b, session_t *s, const Huddle__Frame *f)
+{
+    const Huddle__Unsubscribe *q = f->unsubscribe;
+    reject_t r;
+    sub_t *u = sub_find(b->subs, s->agent_id, q->name ? q->name : "");
+    if (!u) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_NOT_FOUND, "unsubscribe.name", "no such subscription");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    Huddle__Frame out;
+    Huddle__Unsubscribed ud = HUDDLE__UNSUBSCRIBED__INIT;
+    codec_frame_init(&out, f->corr);
+    out.body_case = HUDDLE__FRAME__BODY_UNSUBSCRIBED;
+    out.unsubscribed = &ud;
+    ud.name = q->name;
+    ud.acked_seq = u->acked_seq;
+    ud.discarded = q->discard;
+    if (q->discard) {
+        store_txn_t *txn = batch(b);
+        if (!txn || sub_delete_record(txn, u) != STORE_OK) {
+            reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
+            stage_reject(b, s, f->corr, &r, NULL);
+            return;
+        }
+        b->batch_frames++;
+        log_info("subscription %s/%s deleted", u->agent_id, u->name);
+        sub_remove(b->subs, u);
+    } else {
+        sub_detach(u);
+    }
+    stage(b, s, &out, q->discard, NULL);
+}
+
+static void on_ack(broker_t *b, session_t *s, const Huddle__Frame *f)
+{
+    const Huddle__Ack *a = f->ack;
+    reject_t r;
+    sub_t *u = sub_find(b->subs, s->agent_id, a->subscription ? a->subscription : "");
+    if (!u) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_NOT_FOUND, "ack.subscription", "no such subscription");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if (u->session != s || sub_ack(u, a->seq) != 0) {
+        reject(&r, R_INVALID, "ack.seq", "not a delivery in flight on this connection");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    b->c.acks++;
+    /* the position is written with the next batch; a batch is needed for it */
+    if (batch(b))
+        b->batch_frames++;
+}
+
+static void on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
+{
+    reject_t r;
+    if (f->query->kind != HUDDLE__QUERY_KIND__QUERY_KIND_STATS) {
+        reject(&r, R_INVALID, "query.kind", "this broker answers STATS only");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    store_stat_t st;
+    if (store_stat(b->store, &st) != STORE_OK)
+        memset(&st, 0, sizeof st);
+    Huddle__Frame out;
+    Huddle__Answer ans = HUDDLE__ANSWER__INIT;
+    Huddle__Stats sx = HUDDLE__STATS__INIT;
+    codec_frame_init(&out, f->corr);
+    out.body_case = HUDDLE__FRAME__BODY_ANSWER;
+    out.answer = &ans;
+    ans.kind = HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
+    ans.result_case = HUDDLE__ANSWER__RESULT_STATS;
+    ans.stats = &sx;
+    sx.seq_last = b->last_seq;
+    sx.events = st.entries[STORE_EVENTS];
+    sx.store_map_bytes = st.map_size;
+    sx.store_used_bytes = st.used_bytes;
+    sx.store_max_bytes = b->cfg->map_max;
+    sx.connections = (uint32_t)session_count(b->sessions);
+    sx.subscriptions = sub_count(b->subs);
+    uint32_t attached = 0;
+    uint64_t in_flight = 0;
+    for (sub_t *u = sub_first(b->subs); u; u = u->next) {
+        attached += u->session != NULL;
+        in_flight += u->in_flight;
+    }
+    sx.subscriptions_attached = attached;
+    sx.in_flight = in_flight;
+    sx.timers_pending = st.entries[STORE_TIMERS];
+    sx.started_at_ms = b->started_ms;
+    sx.uptime_ms = hd_time_now_ms() - b->started_ms;
+    sx.batches_committed = b->c.batches - b->c.commit_failures;
+    sx.publishes_accepted = b->c.accepted;
+    sx.publishes_duplicate = b->c.duplicates;
+    sx.frames_rejected = b->c.rejected;
+    sx.deliveries = b->c.deliveries;
+    sx.acks = b->c.acks;
+    sx.max_batch = b->c.max_batch;
+    sx.broker_version = (char *)BROKER_VERSION;
+    sx.store_full = b->store_full;
+    stage(b, s, &out, false, NULL);
+}
+
+static void stage_pong(broker_t *b, session_t *s, uint64_t corr, uint64_t nonce)
+{
+    Huddle__Frame out;
+    Huddle__Pong p = HUDDLE__PONG__INIT;
+    codec_frame_init(&out, corr);
+    out.body_case = HUDDLE__FRAME__BODY_PONG;
+    out.pong = &p;
+    p.nonce = nonce;
+    p.server_time_ms = broker_now(b);
+    stage(b, s, &out, false, NULL);
+}
+
+static void fire_timers(broker_t *b);
+
+static void on_clock_set(broker_t *b, session_t *s, const Huddle__Frame *f)
+{
+    reject_t r;
+    const Huddle__ClockSet *c = f->clock_set;
+    if (!b->cfg->test_mode) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "clock_set",
+               "the clock can be set only on a broker started in test mode");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    if (c->now_ms < 0 || c->advance_ms < 0) {
+        reject(&r, R_INVALID, c->now_ms < 0 ? "clock_set.now_ms" : "clock_set.advance_ms", "must not be negative");
+        stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    int64_t now = c->now_ms ? c->now_ms : broker_now(b);
+    b->manual_clock = true;
+    b->manual_ms = now + c->advance_ms;
+    log_info("test mode: clock set to %lld", (long long)b->manual_ms);
+    fire_timers(b);
+    stage_pong(b, s, f->corr, 0);
+}
+
+void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *data, size_t len, int64_t mono_ms)
+{
+    session_t *s = session_find(b->sessions, rid, rid_len);
+    reject_t r;
+    if (!s) {
+        if (!(s = session_add(b->sessions, rid, rid_len, mono_ms)))
+            return;
+        if (session_count(b->sessions) > b->cfg->max_sessions) {
+            reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "too many connections; retry later");
+            r.retry_after_ms = 5000;
+            stage_reject(b, s, 0, &r, NULL);
+            s->closing = true;
+            return;
+        }
+    }
+    s->last_heard_ms = mono_ms;
+    s->ping_sent_ms = 0;
+    if (b->batch && b->batch_frames >= b->cfg->batch_max)
+        broker_commit(b);
+
+    Huddle__Frame *f;
+    codec_error_t err;
+    int rc = codec_decode_frame(data, len, b->cfg->max_frame, &f, &err);
+    if (rc != CODEC_OK) {
+        reject(&r, codec_reject_code(rc), err.field, "%s", err.reason);
+        stage_reject(b, s, 0, &r, NULL);
+        return;
+    }
+    if (!s->welcomed && f->body_case != HUDDLE__FRAME__BODY_HELLO && f->body_case != HUDDLE__FRAME__BODY_PING &&
+        f->body_case != HUDDLE__FRAME__BODY_BYE) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "", "send Hello first");
+        stage_reject(b, s, f->corr, &r, NULL);
+        codec_frame_free(&f);
+        return;
+    }
+    switch (f->body_case) {
+    case HUDDLE__FRAME__BODY_HELLO: on_hello(b, s, f); break;
+    case HUDDLE__FRAME__BODY_PUBLISH: on_publish(b, s, &f); break;
+    case HUDDLE__FRAME__BODY_SUBSCRIBE: on_subscribe(b, s, f); break;
+    case HUDDLE__FRAME__BODY_UNSUBSCRIBE: on_unsubscribe(b, s, f); break;
+    case HUDDLE__FRAME__BODY_ACK: on_ack(b, s, f); break;
+    case HUDDLE__FRAME__BODY_QUERY: on_query(b, s, f); break;
+    case HUDDLE__FRAME__BODY_PING: stage_pong(b, s, f->corr, f->ping->nonce); break;
+    case HUDDLE__FRAME__BODY_PONG: break; /* liveness only */
+    case HUDDLE__FRAME__BODY_CLOCK_SET: on_clock_set(b, s, f); break;
+    case HUDDLE__FRAME__BODY_BYE:
+        s->closing = true;
+        for (sub_t *u = sub_first(b->subs); u; u = u->next)
+            if (u->session == s)
+                sub_detach(u);
+        break;
+    case HUDDLE__FRAME__BODY_ADMIN:
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "admin",
+               "registry changes need the ADMIN role, which this broker does not grant yet");
+        stage_reject(b, s, f->corr, &r, NULL);
+        break;
+    default:
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "body", "only the broker sends this frame");
+        stage_reject(b, s, f->corr, &r, NULL);
+        break;
+    }
+    codec_frame_free(&f);
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static int fire_one(store_txn_t *txn, const Huddle__TimerRecord *t, void *ctx)
+{
+    broker_t *b = ctx;
+    int64_t now = broker_now(b);
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__TimerFired tf = HUDDLE__TIMER_FIRED__INIT;
+    char msgid[40];
+    snprintf(msgid, sizeof msgid, "timer-%llu", (unsigned long long)t->timer_id);
+    ev.message_id = msgid;
+    ev.correlation_id = t->correlation_id;
+    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED;
+    ev.subject = t->subject;
+    ev.scope = t->scope;
+    ev.occurred_at_ms = t->due_at_ms;
+    ev.seq = store_next_seq(txn);
+    ev.received_at_ms = now;
+    ev.derived = 1;
+    ev.cause_seq = t->created_by_seq;
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_TIMER_FIRED;
+    ev.timer_fired = &tf;
+    tf.timer_id = t->timer_id;
+    tf.kind = t->kind;
+    tf.due_at_ms = t->due_at_ms;
+    tf.fired_at_ms = now;
+    tf.created_by_seq = t->created_by_seq;
+    size_t len = huddle__event__get_packed_size(&ev);
+    uint8_t *bytes = malloc(len ? len : 1);
+    if (!bytes)
+        return STORE_ENOMEM;
+    huddle__event__pack(&ev, bytes);
+    uint64_t seq;
+    int rc = store_append(txn, bytes, len, &seq);
+    Huddle__Event *own = rc == STORE_OK ? huddle__event__unpack(NULL, len, bytes) : NULL;
+    cached_t e = {seq, NULL, own, own, bytes, len};
+    if (rc == STORE_OK && (!own || pending_add(b, &e) != 0))
+        rc = STORE_ENOMEM;
+    if (rc != STORE_OK) {
+        if (own)
+            huddle__event__free_unpacked(own, NULL);
+        free(bytes);
+        return rc;
+    }
+    b->c.timers_fired++;
+    log_info("timer %llu (kind %d) fired as seq %llu", (unsigned long long)t->timer_id, t->kind,
+             (unsigned long long)seq);
+    return 0;
+}
+
+static void fire_timers(broker_t *b)
+{
+    int64_t now = broker_now(b);
+    while (b->next_due <= now && !b->shutting_down) {
+        store_txn_t *txn = batch(b);
+        if (!txn)
+            return;
+        int n = timer_fire_due(txn, now, b->cfg->timers_per_batch, fire_one, b);
+        if (n < 0) {
+            log_error("timers could not fire: %s", store_strerror(n));
+            store_txn_end(&b->batch);
+            pending_settle(b, false);
+            return;
+        }
+        b->recompute_due = true;
+        broker_commit(b);
+        if (n < (int)b->cfg->timers_per_batch)
+            break;
+    }
+}
+
+int broker_schedule(broker_t *b, Huddle__TimerRecord *rec)
+{
+    store_txn_t *txn = batch(b);
+    if (!txn)
+        return STORE_EIO;
+    int rc = timer_add(txn, rec);
+    if (rc == STORE_OK && rec->due_at_ms < b->next_due)
+        b->next_due = rec->due_at_ms;
+    return rc;
+}
+
+/* ---- periodic work ------------------------------------------------------- */
+
+static void push_now(broker_t *b, session_t *s, Huddle__Frame *f)
+{
+    size_t len;
+    uint8_t *data = wire_pack(f, &len);
+    if (data && session_push(s, data, len) != 0)
+        log_error("out of memory queueing for session %llu", (unsigned long long)s->id);
+    free(data);
+    (void)b;
+}
+
+static void sweep_sessions(broker_t *b, int64_t mono)
+{
+    for (session_t *s = session_first(b->sessions), *nx; s; s = nx) {
+        nx = s->next;
+        int64_t quiet = mono - s->last_heard_ms;
+        if (quiet > (int64_t)b->cfg->session_idle) {
+            drop_session(b, s, "silent for too long");
+        } else if (quiet > (int64_t)b->cfg->heartbeat_ivl && !s->ping_sent_ms && !s->closing) {
+            Huddle__Frame f;
+            Huddle__Ping p = HUDDLE__PING__INIT;
+            codec_frame_init(&f, 0);
+            f.body_case = HUDDLE__FRAME__BODY_PING;
+            f.ping = &p;
+            p.nonce = (uint64_t)mono;
+            push_now(b, s, &f);
+            s->ping_sent_ms = mono;
+        }
+    }
+}
+
+void broker_tick(broker_t *b, int64_t mono)
+{
+    fire_timers(b);
+    if (mono - b->last_sweep >= SWEEP_MS) {
+        b->last_sweep = mono;
+        sweep_sessions(b, mono);
+    }
+    if (mono - b->last_reader_check >= (int64_t)b->cfg->reader_check_ivl) {
+        b->last_reader_check = mono;
+        int n = store_reader_check(b->store);
+        if (n > 0)
+            log_warn("cleared %d reader slots left by dead processes", n);
+    }
+}
+
+int broker_next_wakeup(broker_t *b, int64_t mono, int max)
+{
+    int64_t wait = max;
+    if (b->next_due != TIMER_NONE) {
+        int64_t due = b->next_due - broker_now(b);
+        if (!b->manual_clock && due < wait)
+            wait = due < 0 ? 0 : due;
+    }
+    int64_t sweep = b->last_sweep + SWEEP_MS - mono;
+    if (sweep < wait)
+        wait = sweep < 0 ? 0 : sweep;
+    return (int)wait;
+}
+
+void broker_shutdown(broker_t *b, uint32_t reconnect_after_ms)
+{
+    broker_commit(b);
+    b->shutting_down = true;
+    for (session_t *s = session_first(b->sessions); s; s = s->next) {
+        if (!s->welcomed)
+            continue;
+        Huddle__Frame f;
+        Huddle__Bye bye = HUDDLE__BYE__INIT;
+        codec_frame_init(&f, 0);
+        f.body_case = HUDDLE__FRAME__BODY_BYE;
+        f.bye = &bye;
+        bye.reason = (char *)"the broker is shutting down";
+        bye.reconnect_after_ms = reconnect_after_ms;
+        push_now(b, s, &f);
+    }
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+int broker_new(broker_t **out, const config_t *cfg, store_t *store)
+{
+    *out = NULL;
+    broker_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return STORE_ENOMEM;
+    b->cfg = cfg;
+    b->store = store;
+    b->sessions = session_table_new();
+    b->subs = sub_table_new();
+    b->started_ms = hd_time_now_ms();
+    b->last_sweep = hd_time_mono_ms();
+    b->last_reader_check = b->last_sweep;
+    int rc = b->sessions && b->subs ? STORE_OK : STORE_ENOMEM;
+    store_txn_t *r = NULL;
+    if (rc == STORE_OK)
+        rc = store_read_begin(store, &r);
+    if (rc == STORE_OK) {
+        b->last_seq = store_last_seq(r);
+        b->next_due = timer_next_due(r);
+        rc = sub_table_load(b->subs, r);
+        store_txn_end(&r);
+    }
+    if (rc != STORE_OK) {
+        broker_destroy(&b);
+        return rc;
+    }
+    *out = b;
+    return STORE_OK;
+}
+
+void broker_destroy(broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    broker_t *b = *self_p;
+    store_txn_end(&b->batch);
+    pending_settle(b, false);
+    for (size_t i = 0; i < b->n_staged; i++)
+        free(b->staged[i].data);
+    for (size_t i = 0; i < EVCACHE_SIZE; i++)
+        cached_free(&b->cache[i]);
+    free(b->staged);
+    free(b->pending);
+    sub_table_destroy(&b->subs);
+    session_table_destroy(&b->sessions);
+    free(b);
+    *self_p = NULL;
+}

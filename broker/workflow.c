@@ -1,0 +1,121 @@
+/*
+ * workflow — see workflow.h. The kind table and the envelope rules.
+ */
+#include "workflow.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Agents' clocks may run ahead of the broker's by this much before occurred_at is
+ * called impossible. */
+#define CLOCK_SKEW_MS (5 * 60 * 1000)
+
+#define MESSAGE_TOPIC_MAX 64
+#define MESSAGE_TEXT_MAX 4000
+#define MESSAGE_BODY_MAX 65536
+
+static int message_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
+
+static const wf_kind_t kinds[] = {
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL},
+};
+
+int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
+{
+    memset(r, 0, sizeof *r);
+    r->code = code;
+    r->transient = code == HUDDLE__REJECT_CODE__REJECT_CODE_BUSY ||
+                   code == HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL ||
+                   code == HUDDLE__REJECT_CODE__REJECT_CODE_SHUTTING_DOWN;
+    snprintf(r->field, sizeof r->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const wf_kind_t *workflow_kind(int kind)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if ((int)kinds[i].kind == kind)
+            return &kinds[i];
+    return NULL;
+}
+
+bool workflow_is_id(const char *s, size_t max, bool slash)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-' || (slash && c == '/');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Printable ASCII without spaces: what a message_id may hold. */
+static bool is_token(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+int workflow_check_envelope(const Huddle__Event *ev, int64_t now_ms, reject_t *r)
+{
+    const Huddle__RejectCode invalid = HUDDLE__REJECT_CODE__REJECT_CODE_INVALID;
+    if (!is_token(ev->message_id, 64))
+        return reject(r, invalid, "publish.event.message_id", "required: 1 to 64 printable ASCII characters");
+    if (ev->correlation_id && strlen(ev->correlation_id) > 64)
+        return reject(r, invalid, "publish.event.correlation_id", "at most 64 bytes");
+    const wf_kind_t *k = workflow_kind(ev->kind);
+    if (ev->kind == HUDDLE__EVENT_KIND__EVENT_KIND_UNSPECIFIED)
+        return reject(r, invalid, "publish.event.kind", "required");
+    if (!k)
+        return reject(r, invalid, "publish.event.kind", "no workflow of this broker handles this kind");
+    if (!k->apply)
+        return reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "publish.event.kind",
+                      "only the broker writes this kind");
+    if (ev->payload_case != k->payload)
+        return reject(r, invalid, "publish.event.payload", "the payload does not match the kind");
+    if (ev->occurred_at_ms < 0 || ev->occurred_at_ms > now_ms + CLOCK_SKEW_MS)
+        return reject(r, invalid, "publish.event.occurred_at_ms", "in the future or negative");
+    return 0;
+}
+
+static int message_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
+{
+    (void)ctx;
+    const Huddle__Message *m = ev->message;
+    const Huddle__RejectCode invalid = HUDDLE__REJECT_CODE__REJECT_CODE_INVALID;
+    if (!workflow_is_id(m->topic, MESSAGE_TOPIC_MAX, true))
+        return reject(r, invalid, "publish.event.message.topic",
+                      "required: 1 to 64 of A-Z a-z 0-9 . _ - /");
+    if (m->text && strlen(m->text) > MESSAGE_TEXT_MAX)
+        return reject(r, invalid, "publish.event.message.text", "at most 4000 bytes");
+    if (m->body.len > MESSAGE_BODY_MAX)
+        return reject(r, invalid, "publish.event.message.body", "at most 65536 bytes");
+    /* a MESSAGE concerns no patient: it may not name one */
+    const Huddle__Subject *s = ev->subject;
+    if (s && ((s->nhs_number && *s->nhs_number) || (s->referral_id && *s->referral_id) ||
+              (s->episode_id && *s->episode_id) || (s->assessment_id && *s->assessment_id)))
+        return reject(r, invalid, "publish.event.subject", "a MESSAGE may not name a patient or a record");
+    return 0;
+}
+
+const char *workflow_reject_name(Huddle__RejectCode code)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__reject_code__descriptor, (int)code);
+    return v ? v->name + sizeof "REJECT_CODE_" - 1 : "UNKNOWN";
+}

@@ -1,0 +1,68 @@
+/*
+ * workflow — what the broker accepts, by event kind: one row per kind naming its
+ * payload and the function that checks and applies it.
+ *
+ * Owns the kind table and the rules common to every event (ids, times, the payload
+ * matching the kind) and the generic MESSAGE kind. Each care workflow (referral, mdt,
+ * assessment, discharge) adds its rows and its module; a workflow function is a pure
+ * function of (store transaction, sender, event) to (state changes, derived events, or
+ * a rejection): it never touches a socket. It must check everything before it writes
+ * anything, so that a rejection leaves the batch as it found it.
+ */
+#ifndef HUDDLE_WORKFLOW_H
+#define HUDDLE_WORKFLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.pb-c.h"
+#include "frame.pb-c.h"
+#include "store.h"
+
+/* Why a request is refused: becomes a Rejected frame. Never holds patient data. */
+typedef struct {
+    Huddle__RejectCode code;
+    bool transient;
+    char field[160];
+    char reason[256];
+    char current_state[64];
+    char conflicting_id[64];
+    uint32_t retry_after_ms;
+} reject_t;
+
+/* Fills r (fatal unless the code is BUSY, STORE_FULL or SHUTTING_DOWN); returns -1 so
+ * that callers can `return reject(...)`. */
+int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* What a workflow function may use. */
+typedef struct {
+    store_txn_t *txn;     /* the batch's write transaction */
+    const char *sender;   /* authenticated agent id */
+    int64_t now_ms;       /* the broker's clock */
+} wf_ctx_t;
+
+/* Checks an event of its kind against the current state and applies it: 0, or -1
+ * with r filled. The event is already stamped with its seq. */
+typedef int (*wf_apply_fn)(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
+
+typedef struct {
+    Huddle__EventKind kind;
+    Huddle__Event__PayloadCase payload; /* the one payload this kind carries */
+    wf_apply_fn apply;                  /* NULL: agents may not publish it (derived only) */
+} wf_kind_t;
+
+/* The row for a kind, or NULL when this broker accepts no such kind. */
+const wf_kind_t *workflow_kind(int kind);
+
+/* Checks what every published event needs before its kind's rules run: message_id,
+ * correlation_id, kind, payload, occurred_at. The field names start at "publish.event". */
+int workflow_check_envelope(const Huddle__Event *ev, int64_t now_ms, reject_t *r);
+
+/* Whether a string is an id: 1..max bytes of A-Z a-z 0-9 . _ - (and / if slash). */
+bool workflow_is_id(const char *s, size_t max, bool slash);
+
+/* The name of a Rejected code ("INVALID"), for logs. */
+const char *workflow_reject_name(Huddle__RejectCode code);
+
+#endif
