@@ -1,0 +1,761 @@
+/*
+ * test_broker — the broker's core without sockets: frames in through broker_on_frame,
+ * replies read back from the sessions' queues. Covers durable-before-acknowledged,
+ * idempotent publish, every Rejected code the core produces, subscriptions (filters,
+ * credit, acks, resume across reconnects and restarts), timers under the test clock,
+ * bounded reply queues and shutdown.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "broker.h"
+#include "codec.h"
+#include "hd_time.h"
+#include "log.h"
+#include "testutil.h"
+
+#define S(literal) ((char *)(literal))
+
+typedef struct {
+    char dir[256];
+    config_t cfg;
+    store_config_t sc;
+    store_t *store;
+    broker_t *b;
+    uint64_t corr;
+} fx_t;
+
+static void start(fx_t *f)
+{
+    char why[256];
+    if (store_open(&f->store, &f->sc, why, sizeof why) != STORE_OK)
+        fail_msg("store_open: %s", why);
+    assert_int_equal(broker_new(&f->b, &f->cfg, f->store), STORE_OK);
+}
+
+static void stop(fx_t *f)
+{
+    broker_destroy(&f->b);
+    store_close(&f->store);
+}
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
+    config_defaults(&f->cfg);
+    f->cfg.test_mode = true;
+    f->cfg.log_level = LOG_ERROR;
+    log_set_level(LOG_ERROR);
+    snprintf(f->cfg.store, sizeof f->cfg.store, "%s/store", f->dir);
+    store_config_defaults(&f->sc);
+    f->sc.path = f->cfg.store;
+    f->sc.map_initial = 1u << 20;
+    f->sc.map_step = 1u << 20;
+    start(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    stop(f);
+    tu_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* ---- frames in and out ---- */
+
+static void send_raw(fx_t *f, const char *rid, const void *data, size_t len)
+{
+    broker_on_frame(f->b, rid, strlen(rid), data, len, hd_time_mono_ms());
+}
+
+static uint64_t send_frame(fx_t *f, const char *rid, Huddle__Frame *fr)
+{
+    fr->version = CODEC_PROTOCOL_VERSION;
+    fr->corr = ++f->corr;
+    uint8_t buf[8192];
+    size_t len;
+    assert_int_equal(codec_encode_frame(fr, buf, sizeof buf, &len), CODEC_OK);
+    send_raw(f, rid, buf, len);
+    return fr->corr;
+}
+
+static session_t *sess(fx_t *f, const char *rid)
+{
+    return session_find(broker_sessions(f->b), rid, strlen(rid));
+}
+
+static size_t queued(fx_t *f, const char *rid)
+{
+    session_t *s = sess(f, rid);
+    return s ? s->out_count : 0;
+}
+
+/* The next frame queued for rid (the caller frees it), or NULL. */
+static Huddle__Frame *take(fx_t *f, const char *rid)
+{
+    session_t *s = sess(f, rid);
+    if (!s || !s->out_head)
+        return NULL;
+    Huddle__Frame *fr;
+    codec_error_t err;
+    if (codec_decode_frame(s->out_head->data, s->out_head->len, 1 << 20, &fr, &err) != CODEC_OK)
+        fail_msg("broker sent an undecodable frame: %s", err.reason);
+    session_pop(s);
+    return fr;
+}
+
+static Huddle__Frame *expect(fx_t *f, const char *rid, Huddle__Frame__BodyCase body)
+{
+    Huddle__Frame *fr = take(f, rid);
+    if (!fr)
+        fail_msg("nothing queued for %s", rid);
+    if (fr->body_case != body)
+        fail_msg("expected body %d, got %d (%s)", body, fr->body_case,
+                 fr->body_case == HUDDLE__FRAME__BODY_REJECTED ? fr->rejected->reason : "");
+    return fr;
+}
+
+static void expect_rejected(fx_t *f, const char *rid, Huddle__RejectCode code, const char *field)
+{
+    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_REJECTED);
+    if (fr->rejected->code != code)
+        fail_msg("expected code %d, got %d: %s", code, fr->rejected->code, fr->rejected->reason);
+    if (field)
+        assert_string_equal(fr->rejected->field, field);
+    assert_true(fr->rejected->reason[0] != '\0');
+    codec_frame_free(&fr);
+}
+
+static void hello(fx_t *f, const char *rid, const char *agent)
+{
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Hello h = HUDDLE__HELLO__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_HELLO;
+    fr.hello = &h;
+    h.agent_id = (char *)agent;
+    send_frame(f, rid, &fr);
+    broker_commit(f->b);
+    Huddle__Frame *w = expect(f, rid, HUDDLE__FRAME__BODY_WELCOME);
+    assert_string_equal(w->welcome->agent_id, agent);
+    codec_frame_free(&w);
+}
+
+static uint64_t publish_full(fx_t *f, const char *rid, const char *msgid, const char *topic, int kind,
+                             int64_t occurred)
+{
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Publish p = HUDDLE__PUBLISH__INIT;
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__Message m = HUDDLE__MESSAGE__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
+    fr.publish = &p;
+    p.event = &ev;
+    ev.message_id = (char *)msgid;
+    ev.kind = kind;
+    ev.occurred_at_ms = occurred;
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+    ev.message = &m;
+    ev.seq = 999; /* claims the broker must overwrite */
+    ev.sender = S("someone-else");
+    m.topic = (char *)topic;
+    m.text = S("team huddle at ten");
+    return send_frame(f, rid, &fr);
+}
+
+static uint64_t publish(fx_t *f, const char *rid, const char *msgid, const char *topic)
+{
+    return publish_full(f, rid, msgid, topic, HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, 0);
+}
+
+static uint64_t expect_accepted(fx_t *f, const char *rid, uint64_t corr, bool dup)
+{
+    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_ACCEPTED);
+    assert_int_equal(fr->corr, corr);
+    assert_int_equal(fr->accepted->duplicate, dup);
+    uint64_t seq = fr->accepted->seq;
+    codec_frame_free(&fr);
+    return seq;
+}
+
+static void subscribe(fx_t *f, const char *rid, const char *name, const char *topic, uint32_t credit, bool created)
+{
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Subscribe q = HUDDLE__SUBSCRIBE__INIT;
+    Huddle__Filter flt = HUDDLE__FILTER__INIT;
+    char *topics[] = {(char *)topic};
+    fr.body_case = HUDDLE__FRAME__BODY_SUBSCRIBE;
+    fr.subscribe = &q;
+    q.name = (char *)name;
+    q.credit = credit;
+    q.start_case = HUDDLE__SUBSCRIBE__START_FROM_START;
+    q.from_start = 1;
+    if (topic) {
+        flt.n_topics = 1;
+        flt.topics = topics;
+        q.filter = &flt;
+    }
+    send_frame(f, rid, &fr);
+    broker_commit(f->b);
+    Huddle__Frame *r = expect(f, rid, HUDDLE__FRAME__BODY_SUBSCRIBED);
+    assert_int_equal(r->subscribed->created, created);
+    codec_frame_free(&r);
+}
+
+/* The next Deliver for rid: checks the subscription and returns seq, counter. */
+static uint64_t expect_deliver(fx_t *f, const char *rid, const char *sub, uint64_t *counter)
+{
+    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_DELIVER);
+    assert_string_equal(fr->deliver->subscription, sub);
+    assert_int_equal(fr->corr, 0);
+    uint64_t seq = fr->deliver->event->seq;
+    if (counter)
+        *counter = fr->deliver->counter;
+    codec_frame_free(&fr);
+    return seq;
+}
+
+static void ack(fx_t *f, const char *rid, const char *sub, uint64_t seq)
+{
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Ack a = HUDDLE__ACK__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_ACK;
+    fr.ack = &a;
+    a.subscription = (char *)sub;
+    a.seq = seq;
+    send_frame(f, rid, &fr);
+}
+
+/* ---- tests ---- */
+
+static void test_hello_first(void **state)
+{
+    fx_t *f = *state;
+    publish(f, "p1", "m-1", "news");
+    broker_commit(f->b);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "");
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Hello h = HUDDLE__HELLO__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_HELLO;
+    fr.hello = &h;
+    h.agent_id = S("bad agent id!");
+    send_frame(f, "p1", &fr);
+    broker_commit(f->b);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id");
+    hello(f, "p1", "gp-a81001");
+    h.agent_id = S("gp-b82002"); /* a session cannot change agent */
+    send_frame(f, "p1", &fr);
+    broker_commit(f->b);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id");
+}
+
+static void test_accepted_only_after_commit(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    uint64_t c1 = publish(f, "p1", "m-1", "news");
+    uint64_t c2 = publish(f, "p1", "m-2", "news");
+    assert_int_equal(queued(f, "p1"), 0); /* nothing acknowledged before the commit */
+    broker_commit(f->b);
+    assert_int_equal(expect_accepted(f, "p1", c1, false), 1);
+    assert_int_equal(expect_accepted(f, "p1", c2, false), 2);
+
+    /* what was accepted is in the store, stamped by the broker */
+    store_txn_t *r;
+    store_val_t v;
+    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
+    assert_int_equal(store_event_get(r, 2, &v), STORE_OK);
+    Huddle__Event *ev = huddle__event__unpack(NULL, v.len, v.data);
+    assert_non_null(ev);
+    assert_int_equal(ev->seq, 2);
+    assert_string_equal(ev->sender, "pub");
+    assert_string_equal(ev->message_id, "m-2");
+    assert_true(ev->received_at_ms > 0);
+    huddle__event__free_unpacked(ev, NULL);
+    store_txn_end(&r);
+}
+
+static void test_idempotent_publish(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    uint64_t c1 = publish(f, "p1", "m-1", "news");
+    uint64_t c2 = publish(f, "p1", "m-1", "news"); /* retry inside the same batch */
+    broker_commit(f->b);
+    assert_int_equal(expect_accepted(f, "p1", c1, false), 1);
+    assert_int_equal(expect_accepted(f, "p1", c2, true), 1);
+    uint64_t c3 = publish(f, "p1", "m-1", "news"); /* and after it */
+    broker_commit(f->b);
+    assert_int_equal(expect_accepted(f, "p1", c3, true), 1);
+    /* the same message id from another agent is another event */
+    hello(f, "p2", "other");
+    uint64_t c4 = publish(f, "p2", "m-1", "news");
+    broker_commit(f->b);
+    assert_int_equal(expect_accepted(f, "p2", c4, false), 2);
+    store_stat_t st;
+    assert_int_equal(store_stat(f->store, &st), STORE_OK);
+    assert_int_equal(st.entries[STORE_EVENTS], 2);
+}
+
+static void test_invalid_events_named(void **state)
+{
+    fx_t *f = *state;
+    const Huddle__RejectCode INVALID = HUDDLE__REJECT_CODE__REJECT_CODE_INVALID;
+    hello(f, "p1", "pub");
+    publish(f, "p1", "", "news");
+    publish(f, "p1", "has space", "news");
+    publish(f, "p1", "m-1", "");
+    publish(f, "p1", "m-2", "bad topic!");
+    publish_full(f, "p1", "m-3", "news", HUDDLE__EVENT_KIND__EVENT_KIND_UNSPECIFIED, 0);
+    publish_full(f, "p1", "m-4", "news", HUDDLE__EVENT_KIND__EVENT_KIND_REFERRAL_SUBMITTED, 0);
+    publish_full(f, "p1", "m-5", "news", HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, 0);
+    publish_full(f, "p1", "m-6", "news", HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, hd_time_now_ms() + 3600000);
+    broker_commit(f->b);
+    expect_rejected(f, "p1", INVALID, "publish.event.message_id");
+    expect_rejected(f, "p1", INVALID, "publish.event.message_id");
+    expect_rejected(f, "p1", INVALID, "publish.event.message.topic");
+    expect_rejected(f, "p1", INVALID, "publish.event.message.topic");
+    expect_rejected(f, "p1", INVALID, "publish.event.kind");
+    expect_rejected(f, "p1", INVALID, "publish.event.kind");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "publish.event.kind");
+    expect_rejected(f, "p1", INVALID, "publish.event.occurred_at_ms");
+
+    /* a MESSAGE never names a patient */
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Publish p = HUDDLE__PUBLISH__INIT;
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__Message m = HUDDLE__MESSAGE__INIT;
+    Huddle__Subject sj = HUDDLE__SUBJECT__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
+    fr.publish = &p;
+    p.event = &ev;
+    ev.message_id = S("m-7");
+    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
+    ev.subject = &sj;
+    sj.nhs_number = S("9434765919");
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+    ev.message = &m;
+    m.topic = S("news");
+    send_frame(f, "p1", &fr);
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_REFERRAL_WITHDRAW; /* payload not matching kind */
+    Huddle__ReferralWithdraw rw = HUDDLE__REFERRAL_WITHDRAW__INIT;
+    ev.referral_withdraw = &rw;
+    ev.message_id = S("m-8");
+    send_frame(f, "p1", &fr);
+    p.event = NULL;
+    send_frame(f, "p1", &fr);
+    broker_commit(f->b);
+    expect_rejected(f, "p1", INVALID, "publish.event.subject");
+    expect_rejected(f, "p1", INVALID, "publish.event.payload");
+    expect_rejected(f, "p1", INVALID, "publish.event");
+    store_stat_t st;
+    assert_int_equal(store_stat(f->store, &st), STORE_OK);
+    assert_int_equal(st.entries[STORE_EVENTS], 0); /* nothing stored */
+}
+
+static void test_bad_frames(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    send_raw(f, "p1", "\xff\xff\xff", 3);
+    send_raw(f, "p1", NULL, 0);
+    static uint8_t big[300 * 1024];
+    send_raw(f, "p1", big, sizeof big);
+    const uint8_t v2[] = {0x08, 0x02, 0xb2, 0x01, 0x00}; /* version 2, ping */
+    send_raw(f, "p1", v2, sizeof v2);
+    const uint8_t unknown[] = {0x08, 0x01, 0x9a, 0x06, 0x00}; /* field 99 */
+    send_raw(f, "p1", unknown, sizeof unknown);
+    Huddle__Frame fr = HUDDLE__FRAME__INIT; /* a frame only the broker sends */
+    Huddle__Pong pong = HUDDLE__PONG__INIT;
+    Huddle__Accepted acc = HUDDLE__ACCEPTED__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_ACCEPTED;
+    fr.accepted = &acc;
+    send_frame(f, "p1", &fr);
+    fr.body_case = HUDDLE__FRAME__BODY_PONG; /* a stray Pong is fine: no reply */
+    fr.pong = &pong;
+    send_frame(f, "p1", &fr);
+    Huddle__Admin adm = HUDDLE__ADMIN__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_ADMIN;
+    fr.admin = &adm;
+    send_frame(f, "p1", &fr);
+    broker_commit(f->b);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_TOO_LARGE, "");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_UNSUPPORTED_VERSION, "version");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "body");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "body");
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "admin");
+    assert_null(take(f, "p1"));
+    /* and the broker still serves */
+    uint64_t c = publish(f, "p1", "m-1", "news");
+    broker_commit(f->b);
+    assert_int_equal(expect_accepted(f, "p1", c, false), 1);
+}
+
+static void test_deliver_in_order_with_credit(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "all", NULL, 2, true);
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "m-%d", i);
+        publish(f, "p1", id, "news");
+    }
+    broker_commit(f->b);
+    uint64_t counter;
+    assert_int_equal(expect_deliver(f, "s1", "all", &counter), 1);
+    assert_int_equal(counter, 1);
+    assert_int_equal(expect_deliver(f, "s1", "all", &counter), 2);
+    assert_int_equal(counter, 2);
+    assert_null(take(f, "s1")); /* credit 2: the window is full */
+    ack(f, "s1", "all", 1);
+    broker_commit(f->b);
+    assert_int_equal(expect_deliver(f, "s1", "all", &counter), 3);
+    assert_int_equal(counter, 3);
+    assert_null(take(f, "s1"));
+    ack(f, "s1", "all", 3); /* acks everything up to 3 */
+    broker_commit(f->b);
+    assert_int_equal(expect_deliver(f, "s1", "all", NULL), 4);
+    assert_int_equal(expect_deliver(f, "s1", "all", NULL), 5);
+    assert_null(take(f, "s1"));
+    /* acks of what was not delivered are refused; old acks are harmless */
+    ack(f, "s1", "all", 9);
+    ack(f, "s1", "nope", 4);
+    ack(f, "s1", "all", 2);
+    broker_commit(f->b);
+    expect_rejected(f, "s1", HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "ack.seq");
+    expect_rejected(f, "s1", HUDDLE__REJECT_CODE__REJECT_CODE_NOT_FOUND, "ack.subscription");
+    assert_null(take(f, "s1"));
+}
+
+static void test_filters_and_slow_subscriber(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    hello(f, "fast", "sub-a");
+    hello(f, "slow", "sub-b");
+    subscribe(f, "fast", "beds", "beds", 100, true);
+    subscribe(f, "slow", "all", NULL, 100, true);
+    publish(f, "p1", "m-1", "news");
+    publish(f, "p1", "m-2", "beds");
+    publish(f, "p1", "m-3", "news");
+    publish(f, "p1", "m-4", "beds");
+    broker_commit(f->b);
+    assert_int_equal(expect_deliver(f, "fast", "beds", NULL), 2);
+    assert_int_equal(expect_deliver(f, "fast", "beds", NULL), 4);
+    assert_null(take(f, "fast"));
+    /* "slow" reads nothing; "fast" keeps getting its events */
+    for (int i = 0; i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "b-%d", i);
+        publish(f, "p1", id, "beds");
+        broker_commit(f->b);
+        assert_int_equal(expect_deliver(f, "fast", "beds", NULL), (uint64_t)(5 + i));
+    }
+    assert_int_equal(queued(f, "slow"), 44);
+}
+
+static void test_resume_after_reconnect_and_restart(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "inbox", NULL, 10, true);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "m-%d", i);
+        publish(f, "p1", id, "news");
+    }
+    broker_commit(f->b);
+    for (uint64_t s = 1; s <= 4; s++)
+        assert_int_equal(expect_deliver(f, "s1", "inbox", NULL), s);
+    ack(f, "s1", "inbox", 2);
+    broker_commit(f->b);
+
+    /* the same agent on a new connection: delivery resumes after the ack */
+    hello(f, "s1-again", "sub");
+    subscribe(f, "s1-again", "inbox", NULL, 10, false);
+    uint64_t counter;
+    assert_int_equal(expect_deliver(f, "s1-again", "inbox", &counter), 3);
+    assert_int_equal(counter, 3); /* a redelivery repeats the counter */
+    assert_int_equal(expect_deliver(f, "s1-again", "inbox", NULL), 4);
+    ack(f, "s1-again", "inbox", 3);
+    broker_commit(f->b);
+
+    /* a broker restart keeps the acked position */
+    stop(f);
+    start(f);
+    hello(f, "s1-third", "sub");
+    subscribe(f, "s1-third", "inbox", NULL, 10, false);
+    assert_int_equal(expect_deliver(f, "s1-third", "inbox", &counter), 4);
+    assert_int_equal(counter, 4);
+    assert_null(take(f, "s1-third"));
+}
+
+static void test_unsubscribe(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "a", NULL, 10, true);
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Unsubscribe u = HUDDLE__UNSUBSCRIBE__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_UNSUBSCRIBE;
+    fr.unsubscribe = &u;
+    u.name = S("a");
+    u.discard = 1;
+    send_frame(f, "s1", &fr);
+    send_frame(f, "s1", &fr);
+    broker_commit(f->b);
+    Huddle__Frame *r = expect(f, "s1", HUDDLE__FRAME__BODY_UNSUBSCRIBED);
+    assert_true(r->unsubscribed->discarded);
+    codec_frame_free(&r);
+    expect_rejected(f, "s1", HUDDLE__REJECT_CODE__REJECT_CODE_NOT_FOUND, "unsubscribe.name");
+    subscribe(f, "s1", "a", NULL, 10, true); /* gone: created afresh */
+}
+
+static void test_timers_fire_once_under_test_clock(void **state)
+{
+    fx_t *f = *state;
+    const int64_t t0 = 1800000000000;
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "timers", NULL, 10, true);
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__ClockSet cs = HUDDLE__CLOCK_SET__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_CLOCK_SET;
+    fr.clock_set = &cs;
+    cs.now_ms = t0;
+    send_frame(f, "s1", &fr);
+    broker_commit(f->b);
+    Huddle__Frame *p = expect(f, "s1", HUDDLE__FRAME__BODY_PONG);
+    assert_int_equal(p->pong->server_time_ms, t0);
+    codec_frame_free(&p);
+
+    Huddle__TimerRecord tr = HUDDLE__TIMER_RECORD__INIT;
+    tr.kind = HUDDLE__TIMER_KIND__TIMER_KIND_FOLLOW_UP_91D;
+    tr.due_at_ms = t0 + 91LL * 86400000;
+    assert_int_equal(broker_schedule(f->b, &tr), STORE_OK);
+    assert_int_equal(tr.timer_id, 1);
+    broker_commit(f->b);
+    broker_tick(f->b, hd_time_mono_ms());
+    assert_null(take(f, "s1")); /* not due */
+
+    cs.now_ms = 0;
+    cs.advance_ms = 91LL * 86400000 - 1; /* one millisecond early */
+    send_frame(f, "s1", &fr);
+    broker_commit(f->b);
+    p = expect(f, "s1", HUDDLE__FRAME__BODY_PONG);
+    codec_frame_free(&p);
+    assert_null(take(f, "s1"));
+    cs.advance_ms = 1;
+    send_frame(f, "s1", &fr);
+    broker_commit(f->b);
+    Huddle__Frame *d = expect(f, "s1", HUDDLE__FRAME__BODY_DELIVER);
+    const Huddle__Event *ev = d->deliver->event;
+    assert_int_equal(ev->kind, HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED);
+    assert_int_equal(ev->timer_fired->timer_id, 1);
+    assert_int_equal(ev->timer_fired->kind, HUDDLE__TIMER_KIND__TIMER_KIND_FOLLOW_UP_91D);
+    assert_int_equal(ev->timer_fired->due_at_ms, tr.due_at_ms);
+    assert_true(ev->derived);
+    codec_frame_free(&d);
+    p = expect(f, "s1", HUDDLE__FRAME__BODY_PONG);
+    codec_frame_free(&p);
+
+    /* fired once: not again on later ticks, nor after a restart */
+    broker_tick(f->b, hd_time_mono_ms());
+    broker_commit(f->b);
+    assert_null(take(f, "s1"));
+    stop(f);
+    start(f);
+    broker_tick(f->b, hd_time_mono_ms());
+    broker_commit(f->b);
+    store_stat_t st;
+    assert_int_equal(store_stat(f->store, &st), STORE_OK);
+    assert_int_equal(st.entries[STORE_EVENTS], 1);
+    assert_int_equal(st.entries[STORE_TIMERS], 0);
+}
+
+static void test_clock_only_in_test_mode(void **state)
+{
+    fx_t *f = *state;
+    stop(f);
+    f->cfg.test_mode = false;
+    start(f);
+    hello(f, "s1", "sub");
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__ClockSet cs = HUDDLE__CLOCK_SET__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_CLOCK_SET;
+    fr.clock_set = &cs;
+    cs.advance_ms = 1000;
+    int64_t before = broker_now(f->b);
+    send_frame(f, "s1", &fr);
+    broker_commit(f->b);
+    expect_rejected(f, "s1", HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "clock_set");
+    assert_true(broker_now(f->b) - before < 1000);
+}
+
+static void test_ping_stats_and_bounded_queue(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    publish(f, "p1", "m-1", "news");
+    broker_commit(f->b);
+    expect_accepted(f, "p1", f->corr, false);
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Ping ping = HUDDLE__PING__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_PING;
+    fr.ping = &ping;
+    ping.nonce = 77;
+    send_frame(f, "p1", &fr);
+    Huddle__Query q = HUDDLE__QUERY__INIT;
+    Huddle__Frame fq = HUDDLE__FRAME__INIT;
+    fq.body_case = HUDDLE__FRAME__BODY_QUERY;
+    fq.query = &q;
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
+    send_frame(f, "p1", &fq);
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_BOARD;
+    send_frame(f, "p1", &fq);
+    broker_commit(f->b);
+    Huddle__Frame *r = expect(f, "p1", HUDDLE__FRAME__BODY_PONG);
+    assert_int_equal(r->pong->nonce, 77);
+    codec_frame_free(&r);
+    r = expect(f, "p1", HUDDLE__FRAME__BODY_ANSWER);
+    assert_int_equal(r->answer->result_case, HUDDLE__ANSWER__RESULT_STATS);
+    assert_int_equal(r->answer->stats->seq_last, 1);
+    assert_int_equal(r->answer->stats->publishes_accepted, 1);
+    assert_int_equal(r->answer->stats->connections, 1);
+    codec_frame_free(&r);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.kind");
+
+    /* an agent that never reads its replies is dropped, not queued for without end */
+    uint64_t id = sess(f, "p1")->id;
+    for (unsigned i = 0; i < f->cfg.reply_queue_max + 10; i++) {
+        send_frame(f, "p1", &fr);
+        broker_commit(f->b);
+    }
+    assert_true(sess(f, "p1")->id != id); /* the pings after the drop found a new session */
+    assert_false(sess(f, "p1")->welcomed);
+    assert_true(sess(f, "p1")->out_count < f->cfg.reply_queue_max);
+    for (Huddle__Frame *r2; (r2 = take(f, "p1")) != NULL;)
+        codec_frame_free(&r2);
+    publish(f, "p1", "m-2", "news"); /* and it must say Hello again */
+    broker_commit(f->b);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "");
+}
+
+static void test_store_full_then_reads_and_acks(void **state)
+{
+    fx_t *f = *state;
+    stop(f);
+    f->sc.map_initial = 256u << 10;
+    f->sc.map_step = 256u << 10;
+    f->sc.map_max = 1u << 20;
+    f->sc.full_headroom = 128u << 10;
+    start(f);
+    hello(f, "p1", "pub");
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "all", NULL, 1, true);
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Publish p = HUDDLE__PUBLISH__INIT;
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__Message m = HUDDLE__MESSAGE__INIT;
+    static char text[3000];
+    memset(text, 'x', sizeof text - 1);
+    fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
+    fr.publish = &p;
+    p.event = &ev;
+    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+    ev.message = &m;
+    m.topic = S("bulk");
+    m.text = text;
+    char id[32];
+    bool full = false;
+    for (int i = 0; i < 1000 && !full; i++) {
+        snprintf(id, sizeof id, "bulk-%d", i);
+        ev.message_id = id;
+        send_frame(f, "p1", &fr);
+        broker_commit(f->b);
+        Huddle__Frame *r = take(f, "p1");
+        assert_non_null(r);
+        if (r->body_case == HUDDLE__FRAME__BODY_REJECTED) {
+            assert_int_equal(r->rejected->code, HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL);
+            assert_true(r->rejected->transient);
+            full = true;
+        } else {
+            assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_ACCEPTED);
+        }
+        codec_frame_free(&r);
+    }
+    assert_true(full);
+    /* deliveries and acks keep working on a full store */
+    uint64_t s = expect_deliver(f, "s1", "all", NULL);
+    ack(f, "s1", "all", s);
+    broker_commit(f->b);
+    assert_int_equal(expect_deliver(f, "s1", "all", NULL), s + 1);
+}
+
+static void test_shutdown_says_bye(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "p1", "pub");
+    uint64_t c = publish(f, "p1", "m-1", "news");
+    broker_shutdown(f->b, 1500); /* the batch in hand is committed and answered first */
+    assert_int_equal(expect_accepted(f, "p1", c, false), 1);
+    Huddle__Frame *r = expect(f, "p1", HUDDLE__FRAME__BODY_BYE);
+    assert_int_equal(r->bye->reconnect_after_ms, 1500);
+    codec_frame_free(&r);
+    publish(f, "p1", "m-2", "news");
+    broker_commit(f->b);
+    Huddle__Frame *rj = expect(f, "p1", HUDDLE__FRAME__BODY_REJECTED);
+    assert_int_equal(rj->rejected->code, HUDDLE__REJECT_CODE__REJECT_CODE_SHUTTING_DOWN);
+    assert_true(rj->rejected->transient);
+    assert_string_equal(rj->rejected->message_id, "m-2");
+    codec_frame_free(&rj);
+}
+
+static void test_too_many_sessions(void **state)
+{
+    fx_t *f = *state;
+    stop(f);
+    f->cfg.max_sessions = 2;
+    start(f);
+    hello(f, "a", "one");
+    hello(f, "b", "two");
+    send_raw(f, "c", "\x08\x01", 2);
+    broker_commit(f->b);
+    expect_rejected(f, "c", HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "");
+    assert_true(sess(f, "c")->closing);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_hello_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accepted_only_after_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_events_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deliver_in_order_with_credit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filters_and_slow_subscriber, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_reconnect_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsubscribe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timers_fire_once_under_test_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_only_in_test_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ping_stats_and_bounded_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_full_then_reads_and_acks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_says_bye, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("broker", tests, NULL, NULL);
+}
