@@ -19,7 +19,7 @@ VAR     ?= var
 
 # Debian packages: libraries, the protobuf-c compiler, and the test tools.
 DEPS_PKGS := libzmq3-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils \
-             libcmocka-dev pkg-config gcc make valgrind
+             libcmocka-dev pkg-config gcc make valgrind clang libclang-rt-14-dev
 PC_LIBS   := libzmq libprotobuf-c lmdb
 PC_TEST   := cmocka
 
@@ -69,7 +69,7 @@ VALGRIND := valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-che
 # Keep intermediate files (generated code, objects): rebuilding them is wasted work.
 .SECONDARY:
 
-.PHONY: all deps test check check-valgrind check-san run install uninstall clean
+.PHONY: all deps test check check-valgrind check-san fuzz run install uninstall clean
 .DEFAULT_GOAL := all
 
 all: $(TOOLS)
@@ -142,6 +142,29 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory check-san
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# ---- fuzzing ---------------------------------------------------------------
+# libFuzzer (clang) on frame decoding and dispatch, for FUZZ_SECONDS, from the seed
+# corpus in tests/fuzz/seeds; what it learns stays in build/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SRC     := tests/fuzz_frame.c $(LIB_SRC) $(BROKER_SRC)
+
+$(BUILD)/fuzz/fuzz_frame: $(FUZZ_SRC) $(GEN_C) | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iproto -Istore -Iagents -Ibroker -Itests -I$(BUILD)/gen \
+	  $(PKG_CFLAGS) $(FUZZ_SRC) $(GEN_C) -o $@ $(PKG_LIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_frame
+	@mkdir -p $(BUILD)/fuzz/corpus
+	@echo "fuzz: frame decoding and dispatch for $(FUZZ_SECONDS)s"
+	@$(BUILD)/fuzz/fuzz_frame -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	  -print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/seeds 2>$(BUILD)/fuzz/last.log || \
+	  { tail -n 60 $(BUILD)/fuzz/last.log; echo "fuzz: FAILED (crash input saved in the current directory)"; exit 1; }
+	@grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/last.log | sed 's/^/fuzz: /'
+	@echo "1 passed, 0 failed"
 
 # ---- run -------------------------------------------------------------------
 run: deps
