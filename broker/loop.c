@@ -213,6 +213,9 @@ int loop_run(loop_t *l)
         round_trip(l, 10);
     if (has_output(l))
         log_warn("stopped with replies unsent to agents that were not reading");
+    /* what ZeroMQ still holds goes out before the socket closes, within the grace */
+    int64_t left = deadline - hd_time_mono_ms();
+    set_int(l->router, ZMQ_LINGER, left > 0 ? (int)left : 0);
     log_info("stopped");
     return 0;
 }
