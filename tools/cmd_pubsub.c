@@ -1,0 +1,314 @@
+/*
+ * cmd_pubsub — `huddle publish` and `huddle subscribe`: the smallest agents there are,
+ * for trying a running broker by hand (`make run` in one terminal, one of these in each
+ * of two others) and as worked examples of the client library (agents/hd_client.h).
+ *
+ * Owns: their options (one table per command), output lines and exit codes: 0 done,
+ * 1 the broker refused or could not be reached (a sentence on stderr), 2 bad usage.
+ * Never prints more of an event than its seq, kind and, for a MESSAGE (which carries
+ * no patient data), its topic and text.
+ *
+ * CURVE keys come from the environment, never the command line (where `ps` shows
+ * them): HUDDLE_SERVER_KEY (the broker's public key) and HUDDLE_SECRET_KEY (this
+ * agent's secret key), both Z85. Without them the connection is plain TCP, which only
+ * a broker in development mode accepts.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hd_client.h"
+#include "hd_time.h"
+
+/* Called from the command table in huddle.c. */
+struct opts;
+int cmd_publish(const struct opts *o, char **argv);
+int cmd_subscribe(const struct opts *o, char **argv);
+
+typedef struct {
+    const char *endpoint, *agent, *topic, *message_id, *name;
+    long count, credit;
+    bool from_start, help;
+} pubsub_opts_t;
+
+typedef enum { OPT_TEXT, OPT_NUMBER, OPT_FLAG } opt_type_t;
+
+typedef struct {
+    const char *flag;
+    const char *arg; /* shown in the usage; "" for a flag */
+    opt_type_t type;
+    size_t offset;   /* of the field in pubsub_opts_t */
+    const char *help;
+} option_t;
+
+#define OPT(flag, arg, type, field, help) {flag, arg, type, offsetof(pubsub_opts_t, field), help}
+
+static const option_t publish_options[] = {
+    OPT("--endpoint", "E", OPT_TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
+    OPT("--agent", "ID", OPT_TEXT, agent, "agent id to claim (default demo-publisher)"),
+    OPT("--topic", "T", OPT_TEXT, topic, "message topic (default demo)"),
+    OPT("--message-id", "M", OPT_TEXT, message_id, "idempotency key: M sent again is stored once (default: new)"),
+    OPT("--count", "N", OPT_NUMBER, count, "publish N events (default 1), with --message-id as M-1 ... M-N"),
+    OPT("--help", "", OPT_FLAG, help, "show this help"),
+};
+
+static const option_t subscribe_options[] = {
+    OPT("--endpoint", "E", OPT_TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
+    OPT("--agent", "ID", OPT_TEXT, agent, "agent id to claim (default demo-subscriber)"),
+    OPT("--name", "NAME", OPT_TEXT, name, "durable subscription name (default demo)"),
+    OPT("--topic", "T", OPT_TEXT, topic, "message topic to receive (default demo)"),
+    OPT("--from-start", "", OPT_FLAG, from_start, "a new subscription starts at the first event in the log"),
+    OPT("--count", "N", OPT_NUMBER, count, "stop after N deliveries (default: until Ctrl-C)"),
+    OPT("--credit", "C", OPT_NUMBER, credit, "deliveries in flight before an ack (default: the broker's)"),
+    OPT("--help", "", OPT_FLAG, help, "show this help"),
+};
+
+#define N_OPTS(t) (sizeof t / sizeof t[0])
+
+static void usage(FILE *out, const char *command, const char *args, const char *what, const option_t *t, size_t n)
+{
+    fprintf(out, "usage: huddle %s [OPTIONS]%s\n\n%s\n\nOptions:\n", command, args, what);
+    for (size_t i = 0; i < n; i++) {
+        char left[40];
+        snprintf(left, sizeof left, "%s%s%s", t[i].flag, t[i].arg[0] ? " " : "", t[i].arg);
+        fprintf(out, "  %-18s %s\n", left, t[i].help);
+    }
+    fprintf(out, "\nEnvironment: HUDDLE_SERVER_KEY, HUDDLE_SECRET_KEY (Z85 CURVE keys; without them plain TCP,\n"
+                 "which only a broker in development mode accepts).\n");
+}
+
+/* Reads the options into o and the remaining words into rest[]; -1 on a bad word. */
+static int parse(char **argv, const option_t *t, size_t n, pubsub_opts_t *o, char **rest, int max_rest, int *n_rest)
+{
+    *n_rest = 0;
+    for (int i = 0; argv[i]; i++) {
+        const option_t *opt = NULL;
+        for (size_t k = 0; k < n && !opt; k++)
+            if (!strcmp(argv[i], t[k].flag) || (!strcmp(argv[i], "-h") && !strcmp(t[k].flag, "--help")))
+                opt = &t[k];
+        if (!opt && argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "huddle: unknown option %s\n", argv[i]);
+            return -1;
+        }
+        if (!opt) {
+            if (*n_rest == max_rest) {
+                fprintf(stderr, "huddle: unexpected argument '%s'\n", argv[i]);
+                return -1;
+            }
+            rest[(*n_rest)++] = argv[i];
+            continue;
+        }
+        char *field = (char *)o + opt->offset;
+        if (opt->type == OPT_FLAG) {
+            *(bool *)(void *)field = true;
+            continue;
+        }
+        const char *value = argv[++i];
+        if (!value || !*value) {
+            fprintf(stderr, "huddle: %s needs a value\n", opt->flag);
+            return -1;
+        }
+        if (opt->type == OPT_TEXT) {
+            *(const char **)(void *)field = value;
+            continue;
+        }
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || *end || v < 0 || v > 1000000000) {
+            fprintf(stderr, "huddle: %s needs a whole number, not '%s'\n", opt->flag, value);
+            return -1;
+        }
+        *(long *)(void *)field = v;
+    }
+    return 0;
+}
+
+static void log_to_stderr(void *ctx, hd_client_log_level_t level, const char *line)
+{
+    (void)ctx;
+    if (level >= HD_CLIENT_LOG_WARN)
+        fprintf(stderr, "huddle: %s\n", line);
+}
+
+static int open_client(const pubsub_opts_t *o, const char *software, hd_client_t **c)
+{
+    hd_client_config_t cfg;
+    hd_client_config_defaults(&cfg);
+    cfg.endpoint = o->endpoint;
+    cfg.agent_id = o->agent;
+    cfg.software_name = software;
+    cfg.server_key = getenv("HUDDLE_SERVER_KEY");
+    cfg.secret_key = getenv("HUDDLE_SECRET_KEY");
+    if (cfg.server_key && !*cfg.server_key)
+        cfg.server_key = NULL;
+    cfg.log = log_to_stderr;
+    int rc = hd_client_new(c, &cfg);
+    if (rc == HD_CLIENT_ETIMEOUT)
+        fprintf(stderr, "huddle: no broker answered at %s (is it running? `make run` starts one)\n", o->endpoint);
+    else if (rc == HD_CLIENT_EINVAL)
+        fprintf(stderr, "huddle: bad agent id, endpoint or keys (HUDDLE_SERVER_KEY and HUDDLE_SECRET_KEY "
+                        "are 40-character Z85 keys)\n");
+    else if (rc && rc != HD_CLIENT_EINTR)
+        fprintf(stderr, "huddle: cannot open a session at %s: %s\n", o->endpoint, hd_client_strerror(rc));
+    return rc;
+}
+
+/* "EVENT_KIND_MESSAGE" -> "MESSAGE". */
+static const char *kind_name(Huddle__EventKind kind)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__event_kind__descriptor, (int)kind);
+    if (!v)
+        return "UNKNOWN";
+    return strncmp(v->name, "EVENT_KIND_", 11) ? v->name : v->name + 11;
+}
+
+int cmd_publish(const struct opts *o, char **argv)
+{
+    (void)o;
+    static const char what[] = "Publishes TEXT as a MESSAGE event and prints \"accepted seq N\" (or \"duplicate of "
+                               "seq N\")\nonce the broker has stored it durably.";
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, "demo-publisher", "demo", NULL, NULL, 1, 0, false, false};
+    char *text = NULL;
+    int n_text;
+    if (parse(argv, publish_options, N_OPTS(publish_options), &po, &text, 1, &n_text) || (!po.help && n_text != 1) ||
+        po.count < 1) {
+        usage(stderr, "publish", " TEXT", what, publish_options, N_OPTS(publish_options));
+        return 2;
+    }
+    if (po.help) {
+        usage(stdout, "publish", " TEXT", what, publish_options, N_OPTS(publish_options));
+        return 0;
+    }
+    char id[HD_CLIENT_ID_MAX + 1] = ""; /* the longest id of the run: the last */
+    if (po.message_id &&
+        (size_t)snprintf(id, sizeof id, po.count == 1 ? "%s" : "%s-%ld", po.message_id, po.count) >= sizeof id) {
+        fprintf(stderr, "huddle: message ids are at most %d bytes\n", HD_CLIENT_ID_MAX);
+        return 2;
+    }
+    hd_client_t *c = NULL;
+    if (open_client(&po, "huddle-publish", &c))
+        return 1;
+    int status = 0;
+    for (long i = 1; i <= po.count && !status; i++) {
+        if (po.message_id)
+            snprintf(id, sizeof id, po.count == 1 ? "%s" : "%s-%ld", po.message_id, i);
+        Huddle__Event ev = HUDDLE__EVENT__INIT;
+        Huddle__Message m = HUDDLE__MESSAGE__INIT;
+        m.topic = (char *)po.topic;
+        m.text = text;
+        ev.message_id = id;
+        ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
+        ev.occurred_at_ms = hd_time_now_ms();
+        ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+        ev.message = &m;
+        hd_publish_result_t res;
+        int rc = hd_client_publish(c, &ev, &res);
+        if (rc == HD_CLIENT_EREJECTED) {
+            fprintf(stderr, "huddle: rejected %s%s%s%s: %s\n", hd_client_reject_name(res.rejection.code),
+                    res.rejection.field[0] ? " (field " : "", res.rejection.field, res.rejection.field[0] ? ")" : "",
+                    res.rejection.reason);
+            status = 1;
+        } else if (rc) {
+            fprintf(stderr, "huddle: publish failed: %s\n", hd_client_strerror(rc));
+            status = 1;
+        } else {
+            printf("%s seq %" PRIu64 "\n", res.duplicate ? "duplicate of" : "accepted", res.seq);
+            fflush(stdout);
+        }
+    }
+    hd_client_destroy(&c);
+    return status;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* One line per delivery; control characters in the text are shown as '?'. */
+static void print_delivery(const hd_delivery_t *d)
+{
+    printf("seq %" PRIu64 " kind %s", d->seq, kind_name(d->event->kind));
+    const Huddle__Message *m = d->event->payload_case == HUDDLE__EVENT__PAYLOAD_MESSAGE ? d->event->message : NULL;
+    if (m) {
+        printf(" topic %s text ", m->topic);
+        for (const unsigned char *p = (const unsigned char *)m->text; *p; p++)
+            putchar(*p < 0x20 || *p == 0x7f ? '?' : *p);
+    }
+    putchar('\n');
+    fflush(stdout);
+}
+
+int cmd_subscribe(const struct opts *o, char **argv)
+{
+    (void)o;
+    static const char what[] = "Attaches to a durable subscription and prints one line per delivery, acking each,\n"
+                               "until --count deliveries or Ctrl-C. Run it again with the same --name to resume\n"
+                               "after the last ack.";
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, "demo-subscriber", "demo", NULL, "demo", 0, 0, false, false};
+    char *unused;
+    int n_rest;
+    if (parse(argv, subscribe_options, N_OPTS(subscribe_options), &po, &unused, 0, &n_rest)) {
+        usage(stderr, "subscribe", "", what, subscribe_options, N_OPTS(subscribe_options));
+        return 2;
+    }
+    if (po.help) {
+        usage(stdout, "subscribe", "", what, subscribe_options, N_OPTS(subscribe_options));
+        return 0;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: a signal ends the wait at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    hd_client_t *c = NULL;
+    int rc = open_client(&po, "huddle-subscribe", &c);
+    if (rc)
+        return rc == HD_CLIENT_EINTR ? 0 : 1; /* stopped while connecting */
+    Huddle__Filter filter = HUDDLE__FILTER__INIT;
+    char *topics[] = {(char *)po.topic};
+    filter.n_topics = 1;
+    filter.topics = topics;
+    hd_subscribed_t sd;
+    rc = hd_client_subscribe(c, po.name, &filter, (uint32_t)po.credit, po.from_start, &sd);
+    if (rc) {
+        const hd_rejection_t *r = hd_client_last_rejection(c);
+        if (rc == HD_CLIENT_EREJECTED)
+            fprintf(stderr, "huddle: subscription %s rejected %s: %s\n", po.name, hd_client_reject_name(r->code),
+                    r->reason);
+        else
+            fprintf(stderr, "huddle: cannot subscribe: %s\n", hd_client_strerror(rc));
+        hd_client_destroy(&c);
+        return 1;
+    }
+    fprintf(stderr, "huddle: %s subscription %s after seq %" PRIu64 "; Ctrl-C stops\n",
+            sd.created ? "created" : "resumed", po.name, sd.resume_from_seq);
+    int status = 0;
+    for (long got = 0; !stop_requested && (po.count == 0 || got < po.count);) {
+        hd_delivery_t d;
+        rc = hd_client_next(c, 1000, &d);
+        if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR)
+            continue;
+        if (rc) {
+            fprintf(stderr, "huddle: subscription stopped: %s\n", hd_client_strerror(rc));
+            status = 1;
+            break;
+        }
+        print_delivery(&d);
+        hd_client_ack(c, d.subscription, d.seq);
+        hd_delivery_release(&d);
+        got++;
+    }
+    hd_client_destroy(&c);
+    return status;
+}
