@@ -30,8 +30,7 @@ typedef struct {
     uint64_t corr;
     bool needs_commit;        /* a reply about this batch: Rejected if the commit fails */
     char message_id[65];
-    uint8_t *data;
-    size_t len;
+    session_out_t *out;       /* the serialized reply */
 } staged_t;
 
 typedef struct {
@@ -50,7 +49,6 @@ struct broker {
     sub_table_t *subs;
     store_txn_t *batch;
     unsigned batch_frames;
-    bool batch_full;          /* STORE_FULL seen in this batch */
     staged_t *staged;
     size_t n_staged, cap_staged;
     cached_t *pending;        /* events of the open batch, cached once committed */
@@ -131,38 +129,28 @@ static void pending_settle(broker_t *b, bool committed)
 
 /* ---- staging replies ------------------------------------------------------ */
 
-static void stage_bytes(broker_t *b, const session_t *s, uint64_t corr, bool needs_commit, const char *msgid,
-                        uint8_t *data, size_t len)
+static void stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
 {
-    if (b->n_staged == b->cap_staged) {
+    session_out_t *out = wire_pack(f);
+    if (out && b->n_staged == b->cap_staged) {
         size_t cap = b->cap_staged ? b->cap_staged * 2 : 256;
         staged_t *p = realloc(b->staged, cap * sizeof *p);
-        if (!p) {
-            free(data);
-            log_error("out of memory staging a reply for session %llu", (unsigned long long)s->id);
-            return;
+        if (p) {
+            b->staged = p;
+            b->cap_staged = cap;
         }
-        b->staged = p;
-        b->cap_staged = cap;
+    }
+    if (!out || b->n_staged == b->cap_staged) {
+        free(out);
+        log_error("out of memory staging a reply for session %llu", (unsigned long long)s->id);
+        return;
     }
     staged_t *st = &b->staged[b->n_staged++];
     st->session_id = s->id;
-    st->corr = corr;
+    st->corr = f->corr;
     st->needs_commit = needs_commit;
     snprintf(st->message_id, sizeof st->message_id, "%s", msgid ? msgid : "");
-    st->data = data;
-    st->len = len;
-}
-
-static void stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
-{
-    size_t len;
-    uint8_t *data = wire_pack(f, &len);
-    if (!data) {
-        log_error("out of memory packing a reply for session %llu", (unsigned long long)s->id);
-        return;
-    }
-    stage_bytes(b, s, f->corr, needs_commit, msgid, data, len);
+    st->out = out;
 }
 
 static void stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid)
@@ -186,8 +174,8 @@ static void unstage_failed(broker_t *b, staged_t *st, bool full)
     Huddle__Frame f;
     Huddle__Rejected rj = HUDDLE__REJECTED__INIT;
     wire_rejected(&f, &rj, st->corr, &r, st->message_id);
-    free(st->data);
-    st->data = wire_pack(&f, &st->len);
+    free(st->out);
+    st->out = wire_pack(&f);
     b->c.rejected++;
 }
 
@@ -209,18 +197,21 @@ void broker_session_lost(broker_t *b, session_t *s)
 /* Moves staged replies into the sessions' queues, in order. */
 static void release_staged(broker_t *b)
 {
+    session_t *s = NULL;
     for (size_t i = 0; i < b->n_staged; i++) {
         staged_t *st = &b->staged[i];
-        session_t *s = st->data ? session_by_id(b->sessions, st->session_id) : NULL;
+        if (!s || s->id != st->session_id) /* replies come in runs per session */
+            s = session_by_id(b->sessions, st->session_id);
         if (s && s->out_count >= b->cfg->reply_queue_max) {
             log_warn("session %llu (%s) is not reading its replies (%zu queued): dropped",
                      (unsigned long long)s->id, s->agent_id, s->out_count);
             drop_session(b, s, "reply queue full");
             s = NULL;
         }
-        if (s && session_push(s, st->data, st->len) != 0)
-            log_error("out of memory queueing a reply for session %llu", (unsigned long long)s->id);
-        free(st->data);
+        if (s && st->out)
+            session_push_out(s, st->out);
+        else
+            free(st->out);
     }
     b->n_staged = 0;
 }
@@ -236,7 +227,6 @@ static store_txn_t *batch(broker_t *b)
             return NULL;
         }
         b->batch_frames = 0;
-        b->batch_full = false;
     }
     return b->batch;
 }
@@ -323,15 +313,13 @@ static void pump_sub(broker_t *b, sub_t *u, store_txn_t **rtxn)
             ev = tmp, bytes = v.data, len = v.len;
         }
         if (sub_matches(u, ev)) {
-            size_t flen;
-            uint8_t *frame = wire_deliver(u->name, u->counter + 1, bytes, len, &flen);
-            if (!frame || session_push(s, frame, flen) != 0) {
-                free(frame);
+            session_out_t *o = wire_deliver(u->name, u->counter + 1, bytes, len);
+            if (!o) {
                 if (tmp)
                     huddle__event__free_unpacked(tmp, NULL);
                 return;
             }
-            free(frame);
+            session_push_out(s, o);
             sub_delivered(u, seq);
             b->c.deliveries++;
         }
@@ -424,6 +412,16 @@ static void stage_accepted(broker_t *b, const session_t *s, uint64_t corr, const
     stage(b, s, &f, true, msgid);
 }
 
+/* The Rejected for a store failure during a publish. */
+static void reject_store(broker_t *b, reject_t *r, int rc)
+{
+    bool full = rc == STORE_EFULL;
+    b->store_full |= full;
+    reject(r, full ? HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL : HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "",
+           full ? "the store is full; nothing was stored" : "the event could not be stored; retry");
+    r->retry_after_ms = 1000;
+}
+
 /* Takes ownership of *fp when the event is stored. */
 static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
 {
@@ -453,21 +451,33 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     }
     b->batch_frames++;
 
+    /* (sender, message_id) first: one look-up tells a retry from a new event */
+    uint64_t seq = store_next_seq(txn);
+    Huddle__DedupRecord d = HUDDLE__DEDUP_RECORD__INIT;
+    d.seq = seq;
+    d.received_at_ms = now;
+    uint8_t dbuf[64];
+    size_t dlen = huddle__dedup_record__pack(&d, dbuf);
     store_val_t dv;
-    int rc = store_dedup_get(txn, s->agent_id, ev->message_id, &dv);
-    if (rc == STORE_OK) {
-        Huddle__DedupRecord *d = huddle__dedup_record__unpack(NULL, dv.len, dv.data);
-        if (d) {
+    int rc = store_dedup_insert(txn, s->agent_id, ev->message_id, dbuf, dlen, &dv);
+    if (rc == STORE_EEXIST) {
+        Huddle__DedupRecord *old = huddle__dedup_record__unpack(NULL, dv.len, dv.data);
+        if (old) {
             b->c.duplicates++;
-            stage_accepted(b, s, f->corr, ev->message_id, d->seq, d->received_at_ms, d->assigned_id, true);
-            huddle__dedup_record__free_unpacked(d, NULL);
+            stage_accepted(b, s, f->corr, ev->message_id, old->seq, old->received_at_ms, old->assigned_id, true);
+            huddle__dedup_record__free_unpacked(old, NULL);
             return;
         }
         log_error("dedup record of agent %s unreadable", s->agent_id);
     }
+    if (rc != STORE_OK) {
+        reject_store(b, &r, rc);
+        stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
 
     /* stamp: what the broker says, never what the sender claimed */
-    ev->seq = store_next_seq(txn);
+    ev->seq = seq;
     ev->received_at_ms = now;
     ev->derived = 0;
     ev->cause_seq = 0;
@@ -476,43 +486,32 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         huddle__scope__free_unpacked(ev->scope, NULL);
         ev->scope = NULL;
     }
-    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, "") != 0) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "out of memory");
-        stage_reject(b, s, f->corr, &r, ev->message_id);
-        return;
-    }
     wf_ctx_t ctx = {txn, s->agent_id, now};
-    if (workflow_kind(ev->kind)->apply(&ctx, ev, &r) != 0) {
-        stage_reject(b, s, f->corr, &r, ev->message_id);
-        return;
+    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, "") != 0) {
+        rc = STORE_ENOMEM;
+        reject_store(b, &r, rc);
+    } else if (workflow_kind(ev->kind)->apply(&ctx, ev, &r) != 0) {
+        rc = STORE_EINVAL; /* r says why */
     }
 
     size_t len = huddle__event__get_packed_size(ev);
-    uint8_t *bytes = malloc(len ? len : 1);
-    uint64_t seq = 0;
-    rc = bytes ? STORE_OK : STORE_ENOMEM;
+    uint8_t *bytes = rc == STORE_OK ? malloc(len ? len : 1) : NULL;
+    if (rc == STORE_OK && !bytes) {
+        rc = STORE_ENOMEM;
+        reject_store(b, &r, rc);
+    }
     if (rc == STORE_OK) {
         huddle__event__pack(ev, bytes);
         rc = store_append(txn, bytes, len, &seq);
+        cached_t e = {seq, f, NULL, ev, bytes, len};
+        if (rc == STORE_OK && pending_add(b, &e) != 0)
+            rc = STORE_ENOMEM;
+        if (rc != STORE_OK)
+            reject_store(b, &r, rc);
     }
-    if (rc == STORE_OK) {
-        Huddle__DedupRecord d = HUDDLE__DEDUP_RECORD__INIT;
-        d.seq = seq;
-        d.received_at_ms = now;
-        uint8_t dbuf[64];
-        size_t dlen = huddle__dedup_record__pack(&d, dbuf);
-        rc = store_dedup_put(txn, s->agent_id, ev->message_id, dbuf, dlen);
-    }
-    cached_t e = {seq, f, NULL, ev, bytes, len};
-    if (rc == STORE_OK && pending_add(b, &e) != 0)
-        rc = STORE_ENOMEM;
     if (rc != STORE_OK) {
         free(bytes);
-        b->batch_full |= rc == STORE_EFULL;
-        b->store_full |= rc == STORE_EFULL;
-        reject(&r, rc == STORE_EFULL ? HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL : HUDDLE__REJECT_CODE__REJECT_CODE_BUSY,
-               "", rc == STORE_EFULL ? "the store is full; nothing was stored" : "the event could not be stored; retry");
-        r.retry_after_ms = 1000;
+        store_dedup_del(txn, s->agent_id, ev->message_id);
         stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
@@ -890,11 +889,11 @@ int broker_schedule(broker_t *b, Huddle__TimerRecord *rec)
 
 static void push_now(broker_t *b, session_t *s, Huddle__Frame *f)
 {
-    size_t len;
-    uint8_t *data = wire_pack(f, &len);
-    if (data && session_push(s, data, len) != 0)
+    session_out_t *o = wire_pack(f);
+    if (o)
+        session_push_out(s, o);
+    else
         log_error("out of memory queueing for session %llu", (unsigned long long)s->id);
-    free(data);
     (void)b;
 }
 
@@ -1006,7 +1005,7 @@ void broker_destroy(broker_t **self_p)
     store_txn_end(&b->batch);
     pending_settle(b, false);
     for (size_t i = 0; i < b->n_staged; i++)
-        free(b->staged[i].data);
+        free(b->staged[i].out);
     for (size_t i = 0; i < EVCACHE_SIZE; i++)
         cached_free(&b->cache[i]);
     free(b->staged);

@@ -110,20 +110,34 @@ void session_remove(session_table_t *t, session_t *s)
     free(s);
 }
 
-int session_push(session_t *s, const void *data, size_t len)
+session_out_t *session_out_new(size_t len)
 {
     session_out_t *o = malloc(sizeof *o + len);
-    if (!o)
-        return -1;
+    if (o) {
+        o->next = NULL;
+        o->len = len;
+    }
+    return o;
+}
+
+void session_push_out(session_t *s, session_out_t *o)
+{
     o->next = NULL;
-    o->len = len;
-    memcpy(o->data, data, len);
     if (s->out_tail)
         s->out_tail->next = o;
     else
         s->out_head = o;
     s->out_tail = o;
     s->out_count++;
+}
+
+int session_push(session_t *s, const void *data, size_t len)
+{
+    session_out_t *o = session_out_new(len);
+    if (!o)
+        return -1;
+    memcpy(o->data, data, len);
+    session_push_out(s, o);
     return 0;
 }
 

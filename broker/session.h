@@ -59,6 +59,12 @@ session_t *session_add(session_table_t *t, const void *rid, size_t rid_len, int6
 /* Removes and frees a session and its queue. */
 void session_remove(session_table_t *t, session_t *s);
 
+/* A frame buffer of len bytes to fill and queue (or free with free()); NULL on OOM. */
+session_out_t *session_out_new(size_t len);
+
+/* Appends a filled frame to the session's queue, which takes ownership of it. */
+void session_push_out(session_t *s, session_out_t *o);
+
 /* Appends a copy of a frame to the session's queue; -1 on OOM. */
 int session_push(session_t *s, const void *data, size_t len);
 

@@ -8,14 +8,12 @@
 
 #include "codec.h"
 
-uint8_t *wire_pack(const Huddle__Frame *f, size_t *len)
+session_out_t *wire_pack(const Huddle__Frame *f)
 {
-    size_t n = huddle__frame__get_packed_size(f);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf)
-        return NULL;
-    *len = huddle__frame__pack(f, buf);
-    return buf;
+    session_out_t *o = session_out_new(huddle__frame__get_packed_size(f));
+    if (o)
+        o->len = huddle__frame__pack(f, o->data);
+    return o;
 }
 
 void wire_rejected(Huddle__Frame *f, Huddle__Rejected *rj, uint64_t corr, const reject_t *r, const char *msgid)
@@ -62,17 +60,17 @@ enum {
     TAG_DELIVER_EVENT = (3 << 3) | 2,
 };
 
-uint8_t *wire_deliver(const char *subscription, uint64_t counter, const void *event, size_t event_len,
-                      size_t *len)
+session_out_t *wire_deliver(const char *subscription, uint64_t counter, const void *event, size_t event_len)
 {
     size_t name_len = strlen(subscription);
     size_t body = 1 + varint_size(name_len) + name_len + 1 + varint_size(counter) + 1 + varint_size(event_len) +
                   event_len;
     size_t total = 1 + varint_size(CODEC_PROTOCOL_VERSION) + varint_size(TAG_FRAME_DELIVER) + varint_size(body) +
                    body;
-    uint8_t *buf = malloc(total), *p = buf;
-    if (!buf)
+    session_out_t *o = session_out_new(total);
+    if (!o)
         return NULL;
+    uint8_t *p = o->data;
     p = put_varint(p, TAG_FRAME_VERSION);
     p = put_varint(p, CODEC_PROTOCOL_VERSION);
     p = put_varint(p, TAG_FRAME_DELIVER);
@@ -87,6 +85,6 @@ uint8_t *wire_deliver(const char *subscription, uint64_t counter, const void *ev
     p = put_varint(p, event_len);
     memcpy(p, event, event_len);
     p += event_len;
-    *len = (size_t)(p - buf);
-    return buf;
+    o->len = (size_t)(p - o->data);
+    return o;
 }

@@ -12,17 +12,18 @@
 #include <stdint.h>
 
 #include "frame.pb-c.h"
+#include "session.h"
 #include "workflow.h"
 
-/* Serializes a frame into a new buffer (the caller frees it); NULL on OOM. */
-uint8_t *wire_pack(const Huddle__Frame *f, size_t *len);
+/* Serializes a frame into a new queueable buffer (session_push_out, or free()); NULL
+ * on OOM. */
+session_out_t *wire_pack(const Huddle__Frame *f);
 
 /* Fills f and rj (both the caller's) as a Rejected frame for r; msgid may be NULL.
  * f points into rj and r: pack it before either goes. */
 void wire_rejected(Huddle__Frame *f, Huddle__Rejected *rj, uint64_t corr, const reject_t *r, const char *msgid);
 
-/* A Deliver frame (corr 0) carrying the stored event bytes; the caller frees it. */
-uint8_t *wire_deliver(const char *subscription, uint64_t counter, const void *event, size_t event_len,
-                      size_t *len);
+/* A Deliver frame (corr 0) carrying the stored event bytes, ready to queue; NULL on OOM. */
+session_out_t *wire_deliver(const char *subscription, uint64_t counter, const void *event, size_t event_len);
 
 #endif

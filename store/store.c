@@ -491,13 +491,18 @@ static int log_write(store_txn_t *t, uint8_t op, store_table_t table, const void
     return STORE_OK;
 }
 
-/* Applies one write to the LMDB transaction; returns the raw LMDB code. */
+/* Applies one write to the LMDB transaction; returns the raw LMDB code. With
+ * MDB_NOOVERWRITE and a key already there, *existing (if given) is its value. */
 static int apply(store_txn_t *t, uint8_t op, unsigned table, const void *k, size_t klen, const void *v,
-                 size_t vlen, unsigned flags)
+                 size_t vlen, unsigned flags, store_val_t *existing)
 {
     MDB_val mk = {klen, (void *)k}, mv = {vlen, (void *)v};
-    if (op == OP_PUT)
-        return mdb_put(t->txn, t->store->dbi[table], &mk, &mv, flags);
+    if (op == OP_PUT) {
+        int rc = mdb_put(t->txn, t->store->dbi[table], &mk, &mv, flags);
+        if (rc == MDB_KEYEXIST && existing)
+            *existing = (store_val_t){mv.mv_data, mv.mv_size};
+        return rc;
+    }
     int rc = mdb_del(t->txn, t->store->dbi[table], &mk, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
@@ -529,7 +534,7 @@ static int grow_and_replay(store_txn_t *t)
         op_hdr_t h;
         memcpy(&h, t->log + off, sizeof h);
         const uint8_t *k = t->log + off + sizeof h;
-        int mrc = apply(t, h.op, h.table, k, h.klen, k + h.klen, h.vlen, 0);
+        int mrc = apply(t, h.op, h.table, k, h.klen, k + h.klen, h.vlen, 0, NULL);
         if (mrc == MDB_MAP_FULL)
             return grow_and_replay(t);
         if (mrc)
@@ -541,7 +546,7 @@ static int grow_and_replay(store_txn_t *t)
 
 /* One logged write with map growth; any failure but EEXIST poisons the batch. */
 static int write_op(store_txn_t *t, uint8_t op, store_table_t table, const void *k, size_t klen,
-                    const void *v, size_t vlen, unsigned flags)
+                    const void *v, size_t vlen, unsigned flags, store_val_t *existing)
 {
     if (!t->write || (unsigned)table >= STORE_TABLE_COUNT || !k || klen == 0 || klen > STORE_KEY_MAX ||
         vlen > UINT32_MAX)
@@ -549,7 +554,7 @@ static int write_op(store_txn_t *t, uint8_t op, store_table_t table, const void 
     if (t->failed)
         return STORE_EABORTED;
     int mrc;
-    while ((mrc = apply(t, op, table, k, klen, v, vlen, flags)) == MDB_MAP_FULL) {
+    while ((mrc = apply(t, op, table, k, klen, v, vlen, flags, existing)) == MDB_MAP_FULL) {
         int rc = grow_and_replay(t);
         if (rc) {
             t->failed = rc;
@@ -616,7 +621,7 @@ int store_append(store_txn_t *txn, const void *data, size_t len, uint64_t *seq)
     uint8_t key[8];
     uint64_t next = txn->last_seq + 1;
     store_key_u64(key, next);
-    int rc = write_op(txn, OP_PUT, STORE_EVENTS, key, sizeof key, data, len, MDB_APPEND);
+    int rc = write_op(txn, OP_PUT, STORE_EVENTS, key, sizeof key, data, len, MDB_APPEND, NULL);
     if (rc == STORE_EEXIST) /* MDB_APPEND out of order: the log is not what we think */
         rc = txn->failed = STORE_ECORRUPT;
     if (rc)
@@ -657,13 +662,23 @@ int store_dedup_get(store_txn_t *txn, const char *sender, const char *message_id
     return rc ? rc : store_get(txn, STORE_DEDUP, key, klen, out);
 }
 
-int store_dedup_put(store_txn_t *txn, const char *sender, const char *message_id, const void *val,
-                    size_t len)
+int store_dedup_insert(store_txn_t *txn, const char *sender, const char *message_id, const void *val,
+                       size_t len, store_val_t *existing)
 {
     uint8_t key[STORE_KEY_MAX];
     size_t klen;
     int rc = dedup_key(key, &klen, sender, message_id);
-    return rc ? rc : write_op(txn, OP_PUT, STORE_DEDUP, key, klen, val, len, 0);
+    if (rc)
+        return rc;
+    return write_op(txn, OP_PUT, STORE_DEDUP, key, klen, val, len, MDB_NOOVERWRITE, existing);
+}
+
+int store_dedup_del(store_txn_t *txn, const char *sender, const char *message_id)
+{
+    uint8_t key[STORE_KEY_MAX];
+    size_t klen;
+    int rc = dedup_key(key, &klen, sender, message_id);
+    return rc ? rc : store_del(txn, STORE_DEDUP, key, klen);
 }
 
 int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen, store_val_t *out)
@@ -683,20 +698,20 @@ int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen, s
 
 int store_put(store_txn_t *txn, store_table_t t, const void *key, size_t klen, const void *val, size_t vlen)
 {
-    return write_op(txn, OP_PUT, t, key, klen, val, vlen, 0);
+    return write_op(txn, OP_PUT, t, key, klen, val, vlen, 0, NULL);
 }
 
 int store_insert(store_txn_t *txn, store_table_t t, const void *key, size_t klen, const void *val,
                  size_t vlen)
 {
-    return write_op(txn, OP_PUT, t, key, klen, val, vlen, MDB_NOOVERWRITE);
+    return write_op(txn, OP_PUT, t, key, klen, val, vlen, MDB_NOOVERWRITE, NULL);
 }
 
 int store_del(store_txn_t *txn, store_table_t t, const void *key, size_t klen)
 {
     store_val_t v;
     int rc = store_get(txn, t, key, klen, &v);
-    return rc ? rc : write_op(txn, OP_DEL, t, key, klen, NULL, 0, 0);
+    return rc ? rc : write_op(txn, OP_DEL, t, key, klen, NULL, 0, 0, NULL);
 }
 
 int store_scan(store_txn_t *txn, store_table_t t, const void *from, size_t from_len, size_t prefix_len,
@@ -768,7 +783,7 @@ int store_next_id(store_txn_t *txn, const char *name, uint64_t *id)
     }
     uint8_t val[8];
     store_key_u64(val, cur + 1);
-    rc = write_op(txn, OP_PUT, STORE_META, key, (size_t)n, val, sizeof val, 0);
+    rc = write_op(txn, OP_PUT, STORE_META, key, (size_t)n, val, sizeof val, 0, NULL);
     if (!rc)
         *id = cur + 1;
     return rc;

@@ -146,8 +146,14 @@ uint64_t store_last_seq(const store_txn_t *txn);
 /* Idempotent publish: what was stored for (sender, message_id) — the broker keeps a
  * DedupRecord there — or STORE_ENOTFOUND. */
 int store_dedup_get(store_txn_t *txn, const char *sender, const char *message_id, store_val_t *out);
-int store_dedup_put(store_txn_t *txn, const char *sender, const char *message_id, const void *val,
-                    size_t len);
+
+/* Remembers (sender, message_id) with val, in one look-up: STORE_EEXIST when it is
+ * already there, with what was stored in *existing (borrowed, as for store_get). */
+int store_dedup_insert(store_txn_t *txn, const char *sender, const char *message_id, const void *val,
+                       size_t len, store_val_t *existing);
+
+/* Forgets (sender, message_id): a publish that failed after its insert. */
+int store_dedup_del(store_txn_t *txn, const char *sender, const char *message_id);
 
 /* Generic table access. Keys are 1..STORE_KEY_MAX bytes. */
 int store_get(store_txn_t *txn, store_table_t t, const void *key, size_t klen, store_val_t *out);

@@ -138,7 +138,7 @@ static void test_abort_leaves_nothing(void **state)
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
     append_text(txn, "lost", 2);
     assert_int_equal(store_put(txn, STORE_REFERRALS, "r1", 2, "state", 5), STORE_OK);
-    assert_int_equal(store_dedup_put(txn, "gp-a81001", "m-1", "r2", 2), STORE_OK);
+    assert_int_equal(store_dedup_insert(txn, "gp-a81001", "m-1", "r2", 2, NULL), STORE_OK);
     store_txn_end(&txn);
     assert_null(txn);
 
@@ -175,13 +175,26 @@ static void test_dedup(void **state)
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
     assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &v), STORE_ENOTFOUND);
     append_text(txn, "e", 1);
-    assert_int_equal(store_dedup_put(txn, "gp-a81001", "m-1", "r1", 2), STORE_OK);
+    assert_int_equal(store_dedup_insert(txn, "gp-a81001", "m-1", "r1", 2, NULL), STORE_OK);
     assert_int_equal(store_batch_commit(&txn), STORE_OK);
 
     assert_int_equal(store_read_begin(f->store, &txn), STORE_OK);
     assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &v), STORE_OK);
     assert_int_equal(v.len, 2);
     assert_memory_equal(v.data, "r1", 2);
+    store_txn_end(&txn);
+
+    /* a second insert finds the first, in the same look-up, and changes nothing */
+    assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
+    v.data = NULL;
+    assert_int_equal(store_dedup_insert(txn, "gp-a81001", "m-1", "r9", 2, &v), STORE_EEXIST);
+    assert_non_null(v.data);
+    assert_memory_equal(v.data, "r1", 2);
+    assert_int_equal(store_dedup_del(txn, "gp-a81001", "m-1"), STORE_OK);
+    assert_int_equal(store_dedup_get(txn, "gp-a81001", "m-1", &v), STORE_ENOTFOUND);
+    assert_int_equal(store_dedup_insert(txn, "gp-a81001", "m-1", "r2", 2, NULL), STORE_OK);
+    assert_int_equal(store_batch_commit(&txn), STORE_OK);
+    assert_int_equal(store_read_begin(f->store, &txn), STORE_OK);
     /* the same message id from another sender is another message */
     assert_int_equal(store_dedup_get(txn, "gp-b82002", "m-1", &v), STORE_ENOTFOUND);
     /* "ab" + "c" must not collide with "a" + "bc" */
@@ -192,10 +205,10 @@ static void test_dedup(void **state)
     memset(longid, 'x', sizeof longid - 1);
     longid[sizeof longid - 1] = 0;
     assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
-    assert_int_equal(store_dedup_put(txn, "", "m", "r1", 2), STORE_EINVAL);
-    assert_int_equal(store_dedup_put(txn, "a", "", "r1", 2), STORE_EINVAL);
-    assert_int_equal(store_dedup_put(txn, NULL, "m", "r1", 2), STORE_EINVAL);
-    assert_int_equal(store_dedup_put(txn, "a", longid, "r1", 2), STORE_EINVAL);
+    assert_int_equal(store_dedup_insert(txn, "", "m", "r1", 2, NULL), STORE_EINVAL);
+    assert_int_equal(store_dedup_insert(txn, "a", "", "r1", 2, NULL), STORE_EINVAL);
+    assert_int_equal(store_dedup_insert(txn, NULL, "m", "r1", 2, NULL), STORE_EINVAL);
+    assert_int_equal(store_dedup_insert(txn, "a", longid, "r1", 2, NULL), STORE_EINVAL);
     assert_int_equal(store_dedup_get(txn, "a", longid, &v), STORE_EINVAL);
     store_txn_end(&txn);
 }
@@ -563,7 +576,7 @@ static void test_hot_backup(void **state)
         snprintf(ev, sizeof ev, "event %d", i);
         append_text(txn, ev, (uint64_t)i + 1);
     }
-    assert_int_equal(store_dedup_put(txn, "gp", "m-1", "r7", 2), STORE_OK);
+    assert_int_equal(store_dedup_insert(txn, "gp", "m-1", "r7", 2, NULL), STORE_OK);
     assert_int_equal(store_batch_commit(&txn), STORE_OK);
 
     /* a backup taken while a batch is open holds only what was committed */
