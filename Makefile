@@ -5,6 +5,7 @@
 #   make test      deps, build with warnings as errors, run every unit test, then the
 #                  same tests under valgrind and under ASan + UBSan
 #   make run       initialise var/ on first use and start Huddle in the foreground
+#   make bench     build, then measure throughput and latency (bin/huddle bench: one JSON line)
 #   make install   install bin/ into $(DESTDIR)$(PREFIX)/bin
 #   make clean     remove build/ and bin/ (never var/)
 #
@@ -69,7 +70,7 @@ VALGRIND := valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-che
 # Keep intermediate files (generated code, objects): rebuilding them is wasted work.
 .SECONDARY:
 
-.PHONY: all deps test check check-valgrind check-san fuzz run install uninstall clean
+.PHONY: all deps test check check-valgrind check-san fuzz run bench install uninstall clean
 .DEFAULT_GOAL := all
 
 all: $(TOOLS)
@@ -116,7 +117,7 @@ $(BROKER_LIB): $(BROKER_OBJ)
 
 $(BIN)/huddle: $(TOOL_OBJ) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
 $(BIN)/huddled: $(BUILD)/broker/main.o $(BROKER_LIB) $(LIB)
 	@mkdir -p $(BIN)
@@ -170,6 +171,13 @@ fuzz: $(BUILD)/fuzz/fuzz_frame
 run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh $(BIN) $(VAR)
+
+# ---- benchmark -------------------------------------------------------------
+# Against a broker of its own on a fresh store, with the defaults (bin/huddle bench
+# --help lists the options); the JSON line goes to stdout, so runs can be compared.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(BIN)/huddle bench
 
 # ---- install ---------------------------------------------------------------
 install: all

@@ -1,0 +1,131 @@
+/*
+ * test_cmd_bench — a smoke test of `huddle bench` as a process (the real binary from
+ * bin/ or $HD_BIN): one short run against a broker of its own prints exactly one JSON
+ * line, every accepted event reached the subscriber, and nothing is left in $TMPDIR.
+ * Not a timed test: it checks the bench works, never how fast.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+typedef struct {
+    char dir[256];
+    char *old_tmpdir;
+    char out[16384];
+} fixture_t;
+
+/* The bench makes its temporary directory under $TMPDIR: point that at ours. */
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
+    const char *old = getenv("TMPDIR");
+    f->old_tmpdir = old ? strdup(old) : NULL;
+    setenv("TMPDIR", f->dir, 1);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    if (f->old_tmpdir)
+        setenv("TMPDIR", f->old_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    tu_rmtree(f->dir);
+    free(f->old_tmpdir);
+    free(f);
+    return 0;
+}
+
+#define RUN(f, ...) tu_run((const char *[]){"huddle", "bench", __VA_ARGS__, NULL}, (f)->out, sizeof (f)->out)
+
+/* The number after "key": in text, which must be there. */
+static uint64_t number_after(const char *text, const char *key)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = strstr(text, pattern);
+    if (!at)
+        fail_msg("no %s in: %s", pattern, text);
+    uint64_t v = 0;
+    if (sscanf(at + strlen(pattern), "%" SCNu64, &v) != 1)
+        fail_msg("%s is not a number in: %s", pattern, text);
+    return v;
+}
+
+static void assert_dir_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            fail_msg("the bench left %s/%s behind", path, e->d_name);
+    closedir(d);
+}
+
+static void test_help_and_bad_options(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(RUN(f, "--help"), 0);
+    const char *options[] = {"--publishers N", "--subscribers M", "--size BYTES", "--duration SECONDS",
+                             "--rate EVENTS_PER_S", "--window N", "--endpoint E", "--huddled PATH", "--no-ceilings",
+                             "--verbose"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (!strstr(f->out, options[i]))
+            fail_msg("help lacks %s:\n%s", options[i], f->out);
+    assert_int_equal(RUN(f, "--frobnicate"), 2);
+    assert_non_null(strstr(f->out, "unknown option"));
+    assert_int_equal(RUN(f, "--publishers", "0"), 2);
+    assert_int_equal(RUN(f, "--size", "10"), 2);
+    assert_non_null(strstr(f->out, "--size must be at least"));
+    assert_int_equal(RUN(f, "--huddled", "/nonexistent/huddled", "--no-ceilings"), 1);
+    assert_non_null(strstr(f->out, "cannot run the broker"));
+    assert_dir_empty(f->dir);
+}
+
+static void test_short_run_prints_one_line(void **state)
+{
+    fixture_t *f = *state;
+    int rc = RUN(f, "--duration", "1", "--publishers", "1", "--subscribers", "1", "--size", "128", "--no-ceilings");
+    if (rc != 0)
+        fail_msg("huddle bench exited %d:\n%s", rc, f->out);
+    size_t len = strlen(f->out);
+    assert_true(len > 2);
+    assert_int_equal(f->out[0], '{');
+    assert_int_equal(f->out[len - 1], '\n');
+    if (strchr(f->out, '\n') != f->out + len - 1)
+        fail_msg("more than one line of output:\n%s", f->out);
+    assert_non_null(strstr(f->out, "\"events_per_s\":"));
+    assert_int_equal(number_after(f->out, "size"), 128);
+    assert_int_equal(number_after(f->out, "event_bytes"), 128);
+
+    /* Every phase: each accepted event reached the one subscriber, exactly once. */
+    const char *phase1 = strstr(f->out, "\"phase1\":"), *phase2 = strstr(f->out, "\"phase2\":");
+    assert_non_null(phase1);
+    assert_non_null(phase2);
+    uint64_t accepted = number_after(phase1, "accepted");
+    assert_true(accepted > 0);
+    assert_int_equal(number_after(phase1, "delivered"), accepted * 1);
+    if (strncmp(phase2, "\"phase2\":null", 13) != 0)
+        assert_int_equal(number_after(phase2, "delivered"), number_after(phase2, "accepted") * 1);
+    assert_non_null(strstr(f->out, "\"ceilings\":null"));
+    assert_non_null(strstr(f->out, "\"rss_anon_kb\":"));
+    assert_dir_empty(f->dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_help_and_bad_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_run_prints_one_line, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1151 @@
+/*
+ * cmd_bench — `huddle bench`: how fast Huddle is on this machine, end to end, as one
+ * JSON line on stdout so that runs can be compared (DESIGN §7).
+ *
+ * Owns: a broker of its own (huddled on a fresh store in a temporary directory, stopped
+ * and removed at the end and on every error path) unless --endpoint names a running one;
+ * publisher threads pipelining MESSAGE events (topic "bench") with a window, subscriber
+ * threads on durable subscriptions acking cumulatively, each with its own hd_client_t;
+ * the phases (as fast as possible, then at half the rate reached; or one at --rate); the
+ * machine's raw ceilings, measured with liblmdb and libzmq beside the store before the
+ * broker starts; the broker's resident memory from /proc at the end of phase 1.
+ *
+ * Message.body starts with the publish time (CLOCK_MONOTONIC ns, shared by all threads)
+ * and a tag of this run and phase; events of other runs on a shared broker are acked but
+ * not counted. An accepted event that has not reached every subscriber DRAIN_S seconds
+ * after publishing stopped fails the run (exit 1): lost data is reported, never hidden.
+ *
+ * Never: prints on stdout anything but the JSON line (progress goes to stderr with
+ * --verbose, errors always), leaves a process or a directory behind, or opens a store
+ * other than its own.
+ */
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "hd_client.h"
+
+/* Called from the command table in huddle.c. */
+struct opts;
+int cmd_bench(const struct opts *o, char **argv);
+
+#define NS UINT64_C(1000000000)
+#define MS UINT64_C(1000000)
+#define DRAIN_S 30              /* after publishing stops: for the last replies and deliveries */
+#define BROKER_WAIT_S 15        /* for the broker's first Welcome; for it to stop on SIGTERM */
+#define CEILING_NS (3 * NS / 2) /* each raw ceiling runs this long */
+#define CEILING_MAP (UINT64_C(1) << 30)
+#define BODY_HEAD 16            /* publish time, then run tag | phase: 8 bytes each */
+#define SAMPLES_MAX 262144      /* latency samples kept per thread and phase */
+#define SUB_CREDIT 1000
+#define ACK_EVERY 100
+
+typedef struct {
+    long publishers, subscribers, size, duration, rate, window;
+    const char *endpoint, *huddled;
+    bool no_ceilings, verbose, help;
+} bench_opts_t;
+
+typedef enum { OPT_NUMBER, OPT_TEXT, OPT_FLAG } opt_type_t;
+
+typedef struct {
+    const char *flag, *arg; /* arg "" for a flag */
+    opt_type_t type;
+    size_t offset;          /* of the field in bench_opts_t */
+    long min, max;
+    const char *help;
+} option_t;
+
+#define OPT(flag, arg, type, field, min, max, help) {flag, arg, type, offsetof(bench_opts_t, field), min, max, help}
+
+static const option_t options[] = {
+    OPT("--publishers", "N", OPT_NUMBER, publishers, 1, 256, "publisher threads, one connection each (default 4)"),
+    OPT("--subscribers", "M", OPT_NUMBER, subscribers, 0, 256, "subscriber threads, one subscription each (default 4)"),
+    OPT("--size", "BYTES", OPT_NUMBER, size, 1, 65536, "serialized size of each published event (default 512)"),
+    OPT("--duration", "SECONDS", OPT_NUMBER, duration, 1, 3600, "length of each phase (default 10)"),
+    OPT("--rate", "EVENTS_PER_S", OPT_NUMBER, rate, 0, 10000000,
+        "one phase at this total rate (default 0: as fast as possible, then at half that)"),
+    OPT("--window", "N", OPT_NUMBER, window, 1, 100000, "publishes in flight per publisher (default 256)"),
+    OPT("--endpoint", "E", OPT_TEXT, endpoint, 0, 0, "use the broker running at E (default: start one on a fresh store)"),
+    OPT("--huddled", "PATH", OPT_TEXT, huddled, 0, 0, "the broker to start (default: huddled beside this huddle)"),
+    OPT("--no-ceilings", "", OPT_FLAG, no_ceilings, 0, 0, "skip this machine's raw LMDB and ZeroMQ ceilings"),
+    OPT("--verbose", "", OPT_FLAG, verbose, 0, 0, "report progress on stderr"),
+    OPT("--help", "", OPT_FLAG, help, 0, 0, "show this help"),
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+/* Latency samples in ns, in bounded memory: the first SAMPLES_MAX are kept, then
+ * reservoir sampling (Algorithm R) keeps a uniform sample of all seen; percentiles weigh
+ * each set's samples by seen/kept, so sets of different sizes merge without bias. */
+typedef struct {
+    uint64_t *v;
+    size_t kept, cap;
+    uint64_t seen, rng;
+} samples_t;
+
+typedef struct { double p[3]; bool any; } pct_t; /* p50, p99, p99.9 in ms */
+
+typedef struct {
+    double target_rate, events_per_s;
+    uint64_t accepted, delivered, rejected, reconnects;
+    pct_t accept, deliver;
+} phase_result_t;
+
+typedef struct { double fsync_commits, batched_puts, zmq_msgs; } ceilings_t;
+
+typedef struct bench bench_t;
+
+/* A publish in flight; corr 0 = still to be sent (again), not before not_before. */
+typedef struct {
+    uint64_t n, first_ns, corr, not_before;
+    bool live;
+} slot_t;
+
+typedef struct {
+    bench_t *b;
+    int index, phase;
+    pthread_t thread;
+    hd_client_t *c;
+    slot_t *ring; /* in send order, ring[head % w] .. ring[(tail - 1) % w] */
+    size_t w;
+    uint64_t head, tail, next, unsent;
+    uint8_t *body;
+    samples_t accept;
+    uint64_t accepted, rejected, reconnects, first_ns, last_ns;
+    atomic_bool done;
+    char error[512];
+} publisher_t;
+
+typedef struct {
+    bench_t *b;
+    int index;
+    pthread_t thread;
+    samples_t deliver[2]; /* per phase */
+    atomic_uint_fast64_t delivered[2], last_ns[2];
+    atomic_bool failed;   /* set after error[] is written */
+    char error[512];
+} subscriber_t;
+
+struct bench {
+    bench_opts_t o;
+    char dir[PATH_MAX], log[PATH_MAX + 16], endpoint[128];
+    pid_t broker;         /* ours, while it runs */
+    uint64_t tag;         /* this run; the low byte is left for the phase */
+    size_t body_len, event_bytes;
+    pthread_mutex_t lock; /* guards ready, go, abort */
+    pthread_cond_t cond;
+    int ready;            /* threads with a session, or that failed to open one */
+    bool go, abort;
+    uint64_t go_ns;
+    double rate;          /* this phase's total; 0 = as fast as possible */
+    atomic_bool halt;     /* the broker is gone: publishers stop */
+    atomic_bool subs_stop;
+    subscriber_t *subs;
+    int n_subs;
+};
+
+static volatile sig_atomic_t interrupted;
+static bool verbose;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (verbose) {
+        fputs("huddle bench: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    }
+    va_end(ap);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / NS), (long)(ns % NS)};
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* ---- options and samples -------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: huddle bench [OPTIONS]\n\n"
+                 "Measures end-to-end throughput (publishers -> broker -> durable store -> subscribers,\n"
+                 "with acks) and publish->Accepted and publish->Deliver latency over TCP loopback,\n"
+                 "beside this machine's raw LMDB and ZeroMQ ceilings, and prints one JSON line.\n\nOptions:\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        char left[40];
+        snprintf(left, sizeof left, "%s%s%s", options[i].flag, options[i].arg[0] ? " " : "", options[i].arg);
+        fprintf(out, "  %-24s %s\n", left, options[i].help);
+    }
+    fprintf(out, "\nEnvironment, with --endpoint: HUDDLE_SERVER_KEY, HUDDLE_SECRET_KEY (Z85 CURVE keys).\n");
+}
+
+static int parse(char **argv, bench_opts_t *o)
+{
+    for (int i = 0; argv[i]; i++) {
+        const option_t *opt = NULL;
+        for (size_t k = 0; k < N_OPTIONS && !opt; k++)
+            if (!strcmp(argv[i], options[k].flag) || (!strcmp(argv[i], "-h") && !strcmp(options[k].flag, "--help")))
+                opt = &options[k];
+        if (!opt) {
+            fprintf(stderr, "huddle: bench: unknown option '%s'\n", argv[i]);
+            return -1;
+        }
+        char *field = (char *)o + opt->offset, *end;
+        const char *value = opt->type == OPT_FLAG ? "" : argv[++i];
+        if (!value || (opt->type != OPT_FLAG && !*value)) {
+            fprintf(stderr, "huddle: bench: %s needs a value\n", opt->flag);
+            return -1;
+        }
+        if (opt->type == OPT_FLAG) {
+            *(bool *)(void *)field = true;
+        } else if (opt->type == OPT_TEXT) {
+            *(const char **)(void *)field = value;
+        } else {
+            errno = 0;
+            long v = strtol(value, &end, 10);
+            if (errno || *end || v < opt->min || v > opt->max) {
+                fprintf(stderr, "huddle: bench: %s takes a whole number from %ld to %ld, not '%s'\n", opt->flag,
+                        opt->min, opt->max, value);
+                return -1;
+            }
+            *(long *)(void *)field = v;
+        }
+    }
+    return 0;
+}
+
+static void samples_add(samples_t *s, uint64_t ns)
+{
+    s->seen++;
+    if (s->kept == s->cap && s->cap < SAMPLES_MAX) {
+        size_t cap = s->cap ? 2 * s->cap : 4096;
+        uint64_t *grown = realloc(s->v, cap * sizeof *grown);
+        if (grown) {
+            s->v = grown;
+            s->cap = cap;
+        }
+    }
+    if (s->kept < s->cap) {
+        s->v[s->kept++] = ns;
+    } else {
+        uint64_t j = xorshift(&s->rng) % s->seen;
+        if (j < s->kept)
+            s->v[j] = ns;
+    }
+}
+
+typedef struct { uint64_t v; double w; } weighted_t;
+
+static int weighted_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const weighted_t *)a)->v, y = ((const weighted_t *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* p50, p99 and p99.9 of n sample sets: nearest rank over the weighted samples. */
+static pct_t percentiles(samples_t *const *sets, size_t n)
+{
+    static const double q[3] = {0.50, 0.99, 0.999};
+    pct_t r = {{0, 0, 0}, false};
+    size_t total = 0, k = 0;
+    for (size_t i = 0; i < n; i++)
+        total += sets[i]->kept;
+    weighted_t *all = total ? malloc(total * sizeof *all) : NULL;
+    if (!all)
+        return r;
+    double sum = 0, cum = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < sets[i]->kept; j++, k++)
+            sum += (all[k] = (weighted_t){sets[i]->v[j], (double)sets[i]->seen / (double)sets[i]->kept}).w;
+    qsort(all, total, sizeof *all, weighted_cmp);
+    for (size_t i = 0, at = 0; i < total && at < 3; i++)
+        for (cum += all[i].w; at < 3 && (cum >= q[at] * sum || i + 1 == total); at++)
+            r.p[at] = (double)all[i].v / 1e6;
+    r.any = true;
+    free(all);
+    return r;
+}
+
+/* ---- events, sessions ---------------------------------------------------------------- */
+
+/* Message number n of a phase, published at t; id holds 24 bytes. Fixed-width ids keep
+ * every event as large as the first. body NULL: only for sizing. */
+static void fill_event(const bench_t *b, int phase, uint64_t n, uint64_t t, Huddle__Event *ev, Huddle__Message *m,
+                       char *id, uint8_t *body)
+{
+    snprintf(id, 24, "m%012" PRIu64, n);
+    if (body) {
+        uint64_t tag = b->tag | (uint64_t)phase;
+        memcpy(body, &t, 8);
+        memcpy(body + 8, &tag, 8);
+    }
+    huddle__event__init(ev);
+    huddle__message__init(m);
+    ev->message_id = id;
+    ev->kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
+    ev->payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+    ev->message = m;
+    m->topic = (char *)"bench";
+    m->body.data = body;
+    m->body.len = b->body_len;
+}
+
+/* The largest body whose event packs to at most --size bytes: exactly --size, but for a
+ * few sizes where a length prefix grows by a byte. -1 if even BODY_HEAD does not fit. */
+static int size_body(bench_t *b)
+{
+    Huddle__Event ev;
+    Huddle__Message m;
+    char id[24];
+    for (b->body_len = b->o.size > BODY_HEAD ? (size_t)b->o.size : BODY_HEAD;; b->body_len--) {
+        fill_event(b, 1, 0, 0, &ev, &m, id, NULL);
+        b->event_bytes = huddle__event__get_packed_size(&ev);
+        if (b->event_bytes <= (size_t)b->o.size || b->body_len == BODY_HEAD)
+            return b->event_bytes <= (size_t)b->o.size ? 0 : -1;
+    }
+}
+
+/* A thread checks in once its session is open (or could not be); with wait_go, it
+ * then waits for the start. False if the phase was called off. */
+static bool check_in(bench_t *b, bool wait_go)
+{
+    pthread_mutex_lock(&b->lock);
+    b->ready++;
+    pthread_cond_broadcast(&b->cond);
+    while (wait_go && !b->go && !b->abort)
+        pthread_cond_wait(&b->cond, &b->lock);
+    bool go = !b->abort;
+    pthread_mutex_unlock(&b->lock);
+    return go;
+}
+
+static void wait_ready(bench_t *b, int n)
+{
+    pthread_mutex_lock(&b->lock);
+    while (b->ready < n)
+        pthread_cond_wait(&b->cond, &b->lock);
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void client_log(void *agent, hd_client_log_level_t level, const char *line)
+{
+    /* Every session would repeat that the broker runs without CURVE: broker_start says it once. */
+    if (verbose && level >= HD_CLIENT_LOG_WARN && !strstr(line, "WITHOUT encryption"))
+        fprintf(stderr, "huddle bench: %s: %s\n", (const char *)agent, line);
+}
+
+/* agent must outlive the client (it is the log context). */
+static int open_client(const bench_t *b, const char *agent, int timeout_ms, hd_client_t **c)
+{
+    hd_client_config_t cfg;
+    hd_client_config_defaults(&cfg);
+    cfg.endpoint = b->endpoint;
+    cfg.agent_id = agent;
+    cfg.software_name = "huddle-bench";
+    cfg.request_timeout_ms = timeout_ms;
+    cfg.log = client_log;
+    cfg.log_ctx = (void *)(uintptr_t)agent;
+    const char *key = b->o.endpoint ? getenv("HUDDLE_SERVER_KEY") : NULL;
+    if (key && *key) {
+        cfg.server_key = key;
+        cfg.secret_key = getenv("HUDDLE_SECRET_KEY");
+    }
+    return hd_client_new(c, &cfg);
+}
+
+/* ---- publishers -------------------------------------------------------------------- */
+
+/* -1 on a fatal error; a slot the client could not send now is tried again later. */
+static int send_slot(publisher_t *p, slot_t *s)
+{
+    Huddle__Event ev;
+    Huddle__Message m;
+    char id[24];
+    uint64_t corr;
+    fill_event(p->b, p->phase, s->n, s->first_ns, &ev, &m, id, p->body);
+    int rc = hd_client_send_publish(p->c, &ev, &corr);
+    if (rc == HD_CLIENT_OK) {
+        s->corr = corr;
+        p->unsent--;
+    } else if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR || rc == HD_CLIENT_EFULL) {
+        s->not_before = now_ns() + 100 * MS; /* the client reopens the session meanwhile */
+    } else {
+        snprintf(p->error, sizeof p->error, "publisher %d cannot send: %s", p->index, hd_client_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static void on_reply(publisher_t *p, const hd_message_t *m)
+{
+    uint64_t now = now_ns();
+    slot_t *s = NULL;
+    if (m->kind == HD_MESSAGE_RECONNECTED) {
+        /* Every reply still due went with the old session: send those events again, same ids. */
+        p->reconnects++;
+        for (uint64_t i = p->head; i < p->tail; i++)
+            if ((s = &p->ring[i % p->w])->live && s->corr) {
+                s->corr = 0;
+                s->not_before = now;
+                p->unsent++;
+            }
+        return;
+    }
+    for (uint64_t i = p->head; m->corr && i < p->tail && !s; i++) /* replies come mostly in order */
+        if (p->ring[i % p->w].live && p->ring[i % p->w].corr == m->corr)
+            s = &p->ring[i % p->w];
+    if (!s || (m->kind != HD_MESSAGE_ACCEPTED && m->kind != HD_MESSAGE_REJECTED))
+        return;
+    if (m->kind == HD_MESSAGE_ACCEPTED) {
+        samples_add(&p->accept, now - s->first_ns);
+        p->accepted++;
+        p->last_ns = now;
+    } else if (p->rejected++, m->rejection.transient) { /* BUSY, STORE_FULL: the same event, later */
+        s->corr = 0;
+        s->not_before = now + (m->rejection.retry_after_ms ? m->rejection.retry_after_ms : 10) * MS;
+        p->unsent++;
+        return;
+    } else if (!p->error[0]) {
+        snprintf(p->error, sizeof p->error, "the broker refused a bench event: %s at \"%s\": %s",
+                 hd_client_reject_name(m->rejection.code), m->rejection.field, m->rejection.reason);
+    }
+    s->live = false;
+    while (p->head < p->tail && !p->ring[p->head % p->w].live)
+        p->head++;
+}
+
+static void publish(publisher_t *p)
+{
+    const bench_t *b = p->b;
+    const uint64_t start = b->go_ns, end = start + (uint64_t)b->o.duration * NS;
+    /* Even pacing: publisher i of P sends its k-th event at start + (k + i/P) * P/rate. */
+    const double gap = b->rate > 0 ? 1e9 * (double)b->o.publishers / b->rate : 0;
+    const double offset = gap * p->index / (double)b->o.publishers;
+    for (;;) {
+        uint64_t now = now_ns(), due = now;
+        if (now >= end && p->head == p->tail)
+            return;
+        if (interrupted || atomic_load(&b->halt) || now >= end + DRAIN_S * NS) {
+            snprintf(p->error, sizeof p->error, "publisher %d: %s with %" PRIu64 " publishes unanswered", p->index,
+                     interrupted ? "interrupted" : atomic_load(&b->halt) ? "stopped" : "gave up", p->tail - p->head);
+            return;
+        }
+        for (uint64_t i = p->head; p->unsent && i < p->tail; i++) {
+            slot_t *s = &p->ring[i % p->w];
+            if (!s->live || s->corr || s->not_before > now)
+                continue;
+            if (send_slot(p, s))
+                return;
+            if (!s->corr)
+                break; /* no session: each try may wait request_timeout_ms */
+        }
+        while (now < end && p->tail - p->head < p->w &&
+               (!gap || (due = start + (uint64_t)(offset + gap * (double)p->next)) <= now)) {
+            slot_t *s = &p->ring[p->tail++ % p->w];
+            *s = (slot_t){.n = p->next++, .first_ns = now_ns(), .live = true};
+            p->first_ns = p->first_ns ? p->first_ns : s->first_ns;
+            p->unsent++;
+            if (send_slot(p, s))
+                return;
+            if (!s->corr)
+                break; /* no session: nothing more until it is back */
+        }
+        /* Replies, or the next event's time, rounded up to a millisecond: a wake-up per
+         * event would cost the 2-core machines we measure more than the broker's work. */
+        uint64_t wait = gap && now < end && p->tail - p->head < p->w ? (due > now ? due - now + MS - 1 : 0)
+                        : p->unsent                                  ? 10 * MS
+                                                                     : 100 * MS;
+        hd_message_t m;
+        for (size_t n = 0; n <= p->w; n++) {
+            int rc = hd_client_recv(p->c, n ? 0 : (int)((wait < 100 * MS ? wait : 100 * MS) / MS), &m);
+            if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR)
+                break;
+            if (rc) {
+                snprintf(p->error, sizeof p->error, "publisher %d: %s", p->index, hd_client_strerror(rc));
+                return;
+            }
+            on_reply(p, &m);
+            hd_message_release(&m);
+        }
+    }
+}
+
+static void *publisher_main(void *arg)
+{
+    publisher_t *p = arg;
+    char agent[HD_CLIENT_ID_MAX + 1];
+    snprintf(agent, sizeof agent, "bench-%014" PRIx64 "-p%d-%d", p->b->tag >> 8, p->phase, p->index);
+    p->ring = calloc(p->w, sizeof *p->ring);
+    p->body = calloc(1, p->b->body_len);
+    int rc = !p->ring || !p->body ? HD_CLIENT_ENOMEM : open_client(p->b, agent, 5000, &p->c);
+    if (rc)
+        snprintf(p->error, sizeof p->error, "publisher %d cannot open a session at %s: %s", p->index,
+                 p->b->endpoint, hd_client_strerror(rc));
+    if (check_in(p->b, true) && !rc)
+        publish(p);
+    hd_client_destroy(&p->c);
+    free(p->ring);
+    free(p->body);
+    atomic_store(&p->done, true);
+    return NULL;
+}
+
+/* ---- subscribers ------------------------------------------------------------------- */
+
+static void count_delivery(subscriber_t *s, const Huddle__Event *ev, uint64_t now)
+{
+    const Huddle__Message *m = ev->payload_case == HUDDLE__EVENT__PAYLOAD_MESSAGE ? ev->message : NULL;
+    uint64_t t, tag;
+    if (!m || m->body.len < BODY_HEAD)
+        return;
+    memcpy(&t, m->body.data, 8);
+    memcpy(&tag, m->body.data + 8, 8);
+    int phase = (int)(tag & 0xff);
+    if ((tag & ~UINT64_C(0xff)) != s->b->tag || phase < 1 || phase > 2)
+        return; /* another run's */
+    samples_add(&s->deliver[phase - 1], now > t ? now - t : 0);
+    atomic_store(&s->last_ns[phase - 1], now);
+    atomic_fetch_add(&s->delivered[phase - 1], 1); /* after the sample: the drain reads both */
+}
+
+static void *subscriber_main(void *arg)
+{
+    subscriber_t *s = arg;
+    bench_t *b = s->b;
+    char agent[HD_CLIENT_ID_MAX + 1], name[HD_CLIENT_ID_MAX + 1];
+    snprintf(agent, sizeof agent, "bench-%014" PRIx64 "-s%d", b->tag >> 8, s->index);
+    snprintf(name, sizeof name, "bench-%d-%d", (int)getpid(), s->index);
+    Huddle__EventKind kinds[1] = {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE};
+    char *topics[1] = {(char *)"bench"};
+    Huddle__Filter f = HUDDLE__FILTER__INIT;
+    f.n_kinds = f.n_topics = 1;
+    f.kinds = kinds;
+    f.topics = topics;
+    hd_client_t *c = NULL;
+    hd_subscribed_t sub = {.credit = SUB_CREDIT};
+    int rc = open_client(b, agent, 5000, &c);
+    if (!rc)
+        rc = hd_client_subscribe(c, name, &f, SUB_CREDIT, false, &sub);
+    if (rc) {
+        snprintf(s->error, sizeof s->error, "subscriber %d cannot subscribe at %s: %s", s->index, b->endpoint,
+                 hd_client_strerror(rc));
+        atomic_store(&s->failed, true);
+    }
+    check_in(b, false);
+    /* Cumulative acks: every ACK_EVERY deliveries, half the credit, or when idle. */
+    uint64_t ack_every = sub.credit / 2 < ACK_EVERY ? (sub.credit > 1 ? sub.credit / 2 : 1) : ACK_EVERY;
+    uint64_t unacked = 0, last_seq = 0;
+    while (!rc && !atomic_load(&b->subs_stop) && !interrupted) {
+        hd_delivery_t d;
+        int got = hd_client_next(c, 50, &d);
+        if (got == HD_CLIENT_OK) {
+            count_delivery(s, d.event, now_ns());
+            last_seq = d.seq;
+            unacked++;
+            hd_delivery_release(&d);
+        } else if (got != HD_CLIENT_ETIMEOUT && got != HD_CLIENT_EINTR) {
+            snprintf(s->error, sizeof s->error, "subscriber %d: %s", s->index, hd_client_strerror(got));
+            atomic_store(&s->failed, true);
+        }
+        if (unacked >= ack_every || (unacked && got != HD_CLIENT_OK)) {
+            hd_client_ack(c, name, last_seq);
+            unacked = 0;
+        }
+        rc = atomic_load(&s->failed);
+    }
+    if (!rc && unacked)
+        hd_client_ack(c, name, last_seq);
+    if (!rc && b->o.endpoint) /* a shared broker keeps no subscription of ours */
+        hd_client_unsubscribe(c, name, true);
+    hd_client_destroy(&c);
+    return NULL;
+}
+
+static int start_subscribers(bench_t *b)
+{
+    if (b->o.subscribers && !(b->subs = calloc((size_t)b->o.subscribers, sizeof *b->subs)))
+        return -1;
+    for (int i = 0; i < b->o.subscribers; i++, b->n_subs++) {
+        subscriber_t *s = &b->subs[i];
+        s->b = b;
+        s->index = i;
+        s->deliver[0].rng = s->deliver[1].rng = b->tag ^ (uint64_t)(i + 1) * UINT64_C(0x9e3779b97f4a7c15);
+        if (pthread_create(&s->thread, NULL, subscriber_main, s))
+            break;
+    }
+    wait_ready(b, b->n_subs);
+    for (int i = 0; i < b->n_subs; i++)
+        if (atomic_load(&b->subs[i].failed)) {
+            fprintf(stderr, "huddle: %s\n", b->subs[i].error);
+            return -1;
+        }
+    say("%d subscribers attached", b->n_subs);
+    return b->n_subs == b->o.subscribers ? 0 : -1;
+}
+
+static void stop_subscribers(bench_t *b)
+{
+    atomic_store(&b->subs_stop, true);
+    for (; b->n_subs > 0; b->n_subs--)
+        pthread_join(b->subs[b->n_subs - 1].thread, NULL);
+}
+
+/* ---- phases ------------------------------------------------------------------------- */
+
+/* pid when it has exited (status in *st), 0 while it runs, -1 on error. */
+static pid_t reap(pid_t pid, int *st)
+{
+    pid_t got;
+    while ((got = waitpid(pid, st, WNOHANG)) < 0 && errno == EINTR)
+        ;
+    return got;
+}
+
+/* True once our broker has exited (said once, on stderr). */
+static bool broker_gone(bench_t *b)
+{
+    int st;
+    if (b->broker <= 0 || reap(b->broker, &st) != b->broker)
+        return false;
+    b->broker = 0;
+    fprintf(stderr, "huddle: the broker exited during the run (%s %d)\n", WIFSIGNALED(st) ? "signal" : "status",
+            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    return true;
+}
+
+/* Waits until every subscriber has every event accepted in the phase. */
+static int drain(bench_t *b, int phase, uint64_t accepted)
+{
+    uint64_t deadline = now_ns() + DRAIN_S * NS, got = 0;
+    int behind = 0;
+    while (behind < b->n_subs) {
+        if (atomic_load(&b->subs[behind].failed)) {
+            fprintf(stderr, "huddle: %s\n", b->subs[behind].error);
+            return -1;
+        }
+        if ((got = atomic_load(&b->subs[behind].delivered[phase - 1])) > accepted) {
+            fprintf(stderr, "huddle: subscriber %d received %" PRIu64 " events of phase %d, more than the %" PRIu64
+                    " accepted: an event was stored twice\n", behind, got, phase, accepted);
+            return -1;
+        }
+        if (got == accepted) {
+            behind++;
+            continue;
+        }
+        if (broker_gone(b))
+            return -1;
+        if (interrupted || now_ns() > deadline) {
+            fprintf(stderr, "huddle: %s: subscriber %d received %" PRIu64 " of the %" PRIu64 " events accepted in "
+                    "phase %d, %d s after publishing stopped\n", interrupted ? "interrupted" : "events lost", behind,
+                    got, accepted, phase, DRAIN_S);
+            return -1;
+        }
+        sleep_ns(5 * MS);
+    }
+    return 0;
+}
+
+static int run_phase(bench_t *b, int phase, double rate, phase_result_t *r)
+{
+    int n = (int)b->o.publishers, started = 0, status = -1;
+    publisher_t *pubs = calloc((size_t)n, sizeof *pubs);
+    samples_t **sets = calloc((size_t)n, sizeof *sets);
+    memset(r, 0, sizeof *r);
+    r->target_rate = rate;
+    say("phase %d: %d publishers for %ld s, %s", phase, n, b->o.duration, rate > 0 ? "paced" : "as fast as possible");
+    pthread_mutex_lock(&b->lock);
+    b->ready = 0;
+    b->go = b->abort = false;
+    b->rate = rate;
+    pthread_mutex_unlock(&b->lock);
+    for (; pubs && sets && started < n; started++) {
+        publisher_t *p = &pubs[started];
+        *p = (publisher_t){.b = b, .index = started, .phase = phase, .w = (size_t)b->o.window};
+        p->accept.rng = b->tag ^ (uint64_t)(started + 1) * UINT64_C(0xbf58476d1ce4e5b9) ^ (uint64_t)phase;
+        if (pthread_create(&p->thread, NULL, publisher_main, p))
+            break;
+    }
+    wait_ready(b, started);
+    const char *why = !pubs || !sets ? "out of memory" : started < n ? "cannot start its threads" : NULL;
+    bool ok = !why;
+    for (int i = 0; i < started; i++)
+        ok = ok && !pubs[i].error[0];
+    pthread_mutex_lock(&b->lock);
+    b->go_ns = now_ns();
+    b->go = ok;
+    b->abort = !ok;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+    for (int i = 0; i < started;) /* watching the broker meanwhile */
+        if (atomic_load(&pubs[i].done))
+            i++;
+        else if (!broker_gone(b))
+            sleep_ns(10 * MS);
+        else if (!atomic_exchange(&b->halt, true))
+            why = "the broker is gone";
+    uint64_t first = UINT64_MAX, last = 0;
+    for (int i = 0; i < started; i++) {
+        publisher_t *p = &pubs[i];
+        pthread_join(p->thread, NULL);
+        why = why ? why : p->error[0] ? p->error : NULL;
+        r->accepted += p->accepted;
+        r->rejected += p->rejected;
+        r->reconnects += p->reconnects;
+        first = p->first_ns && p->first_ns < first ? p->first_ns : first;
+        last = p->last_ns > last ? p->last_ns : last; /* the last Accepted, if nobody subscribes */
+        sets[i] = &p->accept;
+    }
+    if (why)
+        fprintf(stderr, "huddle: phase %d: %s\n", phase, why);
+    if (why || drain(b, phase, r->accepted))
+        goto done;
+    for (int i = 0; i < b->n_subs; i++) {
+        uint64_t t = atomic_load(&b->subs[i].last_ns[phase - 1]);
+        r->delivered += atomic_load(&b->subs[i].delivered[phase - 1]);
+        last = i == 0 || t > last ? t : last;
+    }
+    r->events_per_s = r->accepted && last > first ? (double)r->accepted / ((double)(last - first) / 1e9) : 0;
+    r->accept = percentiles(sets, (size_t)n);
+    say("phase %d: %" PRIu64 " events accepted, %.0f events/s end to end, accept p99 %.3f ms", phase, r->accepted,
+        r->events_per_s, r->accept.p[1]);
+    status = 0;
+done:
+    for (int i = 0; pubs && i < n; i++)
+        free(pubs[i].accept.v);
+    free(pubs);
+    free(sets);
+    return status;
+}
+
+/* ---- the broker --------------------------------------------------------------------- */
+
+static void show_log(const bench_t *b)
+{
+    char buf[2048];
+    FILE *f = b->log[0] ? fopen(b->log, "r") : NULL;
+    if (f && fseek(f, -(long)(sizeof buf - 1), SEEK_END) != 0)
+        rewind(f);
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    if (n)
+        fprintf(stderr, "huddle: the broker's log ends:\n%s%s", buf, buf[n - 1] == '\n' ? "" : "\n");
+}
+
+/* SIGTERM, then waits (SIGKILL after BROKER_WAIT_S); -1 unless it stopped cleanly. */
+static int broker_stop(bench_t *b)
+{
+    pid_t pid = b->broker, got = 0;
+    int st = 0;
+    if (pid <= 0)
+        return 0;
+    b->broker = 0;
+    kill(pid, SIGTERM);
+    for (uint64_t deadline = now_ns() + BROKER_WAIT_S * NS; (got = reap(pid, &st)) == 0 && now_ns() < deadline;)
+        sleep_ns(10 * MS);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        fprintf(stderr, "huddle: the broker did not stop within %d s of SIGTERM: killed\n", BROKER_WAIT_S);
+        return -1;
+    }
+    if (got == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    fprintf(stderr, "huddle: the broker stopped badly on SIGTERM (%s %d)\n", WIFSIGNALED(st) ? "signal" : "status",
+            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    return -1;
+}
+
+static int free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+    if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof a) && !getsockname(fd, (struct sockaddr *)&a, &len))
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* huddled on a fresh store, up once it has answered a Hello. Another process may take
+ * the free port first: then the broker exits at once and is tried on another. */
+static int broker_start(bench_t *b, const char *prog)
+{
+    char store[PATH_MAX + 8];
+    snprintf(store, sizeof store, "%s/store", b->dir);
+    snprintf(b->log, sizeof b->log, "%s/huddled.log", b->dir);
+    for (int attempt = 0; attempt < 3 && !b->broker && !interrupted; attempt++) {
+        int port = free_port(), st;
+        snprintf(b->endpoint, sizeof b->endpoint, "tcp://127.0.0.1:%d", port);
+        pid_t parent = getpid(), pid = port > 0 ? fork() : -1;
+        if (pid < 0) {
+            fprintf(stderr, "huddle: cannot start the broker: %s\n", strerror(errno));
+            return -1;
+        }
+        if (pid == 0) { /* only async-signal-safe calls until exec */
+            prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the bench, even a killed one */
+            int in = open("/dev/null", O_RDONLY), out = open(b->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (getppid() != parent || in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+                _exit(127);
+            execl(prog, "huddled", "--store", store, "--endpoint", b->endpoint, "--log-level", "warn", (char *)NULL);
+            _exit(127);
+        }
+        b->broker = pid;
+        for (uint64_t deadline = now_ns() + BROKER_WAIT_S * NS; now_ns() < deadline && !interrupted;) {
+            hd_client_t *c = NULL;
+            if (reap(pid, &st) == pid) {
+                b->broker = 0;
+                break;
+            }
+            if (open_client(b, "bench-probe", 200, &c) == HD_CLIENT_OK) {
+                say("broker %d serving %s on %s%s", (int)pid, b->endpoint, store,
+                    hd_client_welcome(c)->insecure ? ", without encryption" : "");
+                hd_client_destroy(&c);
+                return 0;
+            }
+        }
+    }
+    fprintf(stderr, "huddle: the broker %s did not start%s\n", prog, b->broker ? " in time" : "");
+    return -1; /* the caller stops it and shows its log */
+}
+
+static int find_huddled(const char *given, char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = given ? 0 : readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(self, '/');
+    if (given)
+        snprintf(out, len, "%s", given);
+    else
+        snprintf(out, len, "%.*s/huddled", slash ? (int)(slash - self) : 1, slash ? self : ".");
+    if (access(out, X_OK) == 0)
+        return 0;
+    fprintf(stderr, "huddle: cannot run the broker %s: %s (build it with make, or give --huddled or --endpoint)\n",
+            out, strerror(errno));
+    return -1;
+}
+
+/* VmRSS, RssAnon (resident memory but the store's mapped file pages) and RssFile, kB. */
+static bool read_memory(pid_t pid, long kb[3])
+{
+    static const char *const keys[3] = {"VmRSS:", "RssAnon:", "RssFile:"};
+    char path[64], line[256];
+    int found = 0;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        for (int k = 0; k < 3; k++)
+            if (!strncmp(line, keys[k], strlen(keys[k])) && ++found)
+                kb[k] = strtol(line + strlen(keys[k]), NULL, 10);
+    if (f)
+        fclose(f);
+    return found == 3;
+}
+
+/* ---- raw ceilings ------------------------------------------------------------------- */
+
+static void rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    DIR *d = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char child[PATH_MAX + 256];
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            (size_t)snprintf(child, sizeof child, "%s/%s", path, e->d_name) < sizeof child)
+            rmtree(child);
+    }
+    if (d)
+        closedir(d);
+    if (S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path))
+        fprintf(stderr, "huddle: cannot remove %s: %s\n", path, strerror(errno));
+}
+
+/* Puts of `size` bytes under increasing keys (MDB_APPEND, as the store appends to its
+ * log), per_commit of them per write transaction, in an environment with LMDB's default
+ * flags: every commit is synced to the device. */
+static int lmdb_ceiling(const char *dir, size_t size, int per_commit, double *rate)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi = 0;
+    uint8_t *val = calloc(1, size);
+    int rc = !val ? ENOMEM : mkdir(dir, 0700) ? errno : mdb_env_create(&env);
+    if (!rc && !(rc = mdb_env_set_mapsize(env, CEILING_MAP)) && !(rc = mdb_env_open(env, dir, 0, 0600)) &&
+        !(rc = mdb_txn_begin(env, NULL, 0, &txn)))
+        rc = (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+    uint64_t n = 0, t0 = now_ns(), t = t0;
+    for (; !rc && t - t0 < CEILING_NS && !interrupted; t = now_ns()) {
+        rc = mdb_txn_begin(env, NULL, 0, &txn);
+        for (int k = 0; !rc && k < per_commit; k++) {
+            uint64_t key = htobe64(n + (uint64_t)k);
+            MDB_val kv = {sizeof key, &key}, vv = {size, val};
+            rc = mdb_put(txn, dbi, &kv, &vv, MDB_APPEND);
+        }
+        rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+        n += rc ? 0 : (uint64_t)per_commit;
+    }
+    if (rc == MDB_MAP_FULL && n) /* a shorter run still gives the rate */
+        rc = 0;
+    if (rc)
+        fprintf(stderr, "huddle: LMDB in %s: %s\n", dir, mdb_strerror(rc));
+    *rate = t > t0 ? (double)n / ((double)(t - t0) / 1e9) : 0;
+    if (env)
+        mdb_env_close(env);
+    free(val);
+    rmtree(dir);
+    return rc || interrupted ? -1 : 0;
+}
+
+typedef struct {
+    void *ctx;
+    char endpoint[64];
+    size_t size;
+    atomic_bool stop;
+} zmq_sender_t;
+
+static bool zmq_opts(void *s, int linger, int opt, int v)
+{
+    return s && !zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) && !zmq_setsockopt(s, opt, &v, sizeof v);
+}
+
+static void *zmq_sender(void *arg)
+{
+    zmq_sender_t *z = arg;
+    void *s = zmq_socket(z->ctx, ZMQ_PUSH), *buf = calloc(1, z->size);
+    if (buf && zmq_opts(s, 0, ZMQ_SNDTIMEO, 100) && !zmq_connect(s, z->endpoint))
+        while (!atomic_load(&z->stop) && (zmq_send(s, buf, z->size, 0) >= 0 || errno == EAGAIN || errno == EINTR))
+            ;
+    if (s)
+        zmq_close(s);
+    free(buf);
+    return NULL;
+}
+
+/* PUSH -> PULL over tcp://127.0.0.1, one direction, counted at the receiver. */
+static int zmq_ceiling(size_t size, double *rate)
+{
+    zmq_sender_t z = {.ctx = zmq_ctx_new(), .size = size};
+    void *pull = z.ctx ? zmq_socket(z.ctx, ZMQ_PULL) : NULL, *buf = malloc(size);
+    size_t len = sizeof z.endpoint;
+    pthread_t sender;
+    int rc = -1;
+    bool started = buf && zmq_opts(pull, 0, ZMQ_RCVTIMEO, 2000) && !zmq_bind(pull, "tcp://127.0.0.1:*") &&
+                   !zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, z.endpoint, &len) &&
+                   !pthread_create(&sender, NULL, zmq_sender, &z);
+    if (started && zmq_recv(pull, buf, size, 0) >= 0) { /* timed from the first message */
+        uint64_t n = 0, t0 = now_ns(), t = t0;
+        while (t - t0 < CEILING_NS && !interrupted && zmq_recv(pull, buf, size, 0) >= 0)
+            if ((++n & 255) == 0)
+                t = now_ns();
+        *rate = (double)n / ((double)(now_ns() - t0) / 1e9);
+        rc = interrupted ? -1 : 0;
+    }
+    if (rc)
+        fprintf(stderr, "huddle: ZeroMQ loopback: %s\n", zmq_strerror(errno));
+    atomic_store(&z.stop, true);
+    if (pull)
+        zmq_close(pull);
+    if (started)
+        pthread_join(sender, NULL);
+    if (z.ctx)
+        zmq_ctx_term(z.ctx);
+    free(buf);
+    return rc;
+}
+
+static int measure_ceilings(const bench_t *b, ceilings_t *c)
+{
+    char commits[PATH_MAX + 16], batched[PATH_MAX + 16];
+    snprintf(commits, sizeof commits, "%s/lmdb-commits", b->dir);
+    snprintf(batched, sizeof batched, "%s/lmdb-batched", b->dir);
+    if (lmdb_ceiling(commits, (size_t)b->o.size, 1, &c->fsync_commits) ||
+        lmdb_ceiling(batched, (size_t)b->o.size, 100, &c->batched_puts) || zmq_ceiling((size_t)b->o.size, &c->zmq_msgs))
+        return -1;
+    say("ceilings: %.0f fsync'd commits/s, %.0f puts/s 100 a commit, %.0f ZeroMQ messages/s", c->fsync_commits,
+        c->batched_puts, c->zmq_msgs);
+    return 0;
+}
+
+/* ---- the command -------------------------------------------------------------------- */
+
+static void print_phase(const char *key, const phase_result_t *r)
+{
+    if (!r) {
+        printf(",\"%s\":null", key);
+        return;
+    }
+    printf(",\"%s\":{\"target_rate\":%.1f,\"events_per_s\":%.1f,\"accepted\":%" PRIu64 ",\"delivered\":%" PRIu64
+           ",\"rejected\":%" PRIu64 ",\"reconnects\":%" PRIu64, key, r->target_rate, r->events_per_s, r->accepted,
+           r->delivered, r->rejected, r->reconnects);
+    for (int i = 0; i < 2; i++) {
+        const pct_t *p = i ? &r->deliver : &r->accept;
+        if (p->any)
+            printf(",\"%s\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f}", i ? "deliver_ms" : "accept_ms", p->p[0],
+                   p->p[1], p->p[2]);
+        else
+            printf(",\"%s\":null", i ? "deliver_ms" : "accept_ms");
+    }
+    printf("}");
+}
+
+static void print_json(const bench_t *b, const phase_result_t r[2], bool phase2, const long *mem, const ceilings_t *c)
+{
+    printf("{\"publishers\":%ld,\"subscribers\":%ld,\"size\":%ld,\"event_bytes\":%zu,\"duration_s\":%ld,\"rate\":%ld,"
+           "\"window\":%ld", b->o.publishers, b->o.subscribers, b->o.size, b->event_bytes, b->o.duration, b->o.rate,
+           b->o.window);
+    print_phase("phase1", &r[0]);
+    print_phase("phase2", phase2 ? &r[1] : NULL);
+    if (mem)
+        printf(",\"broker\":{\"rss_kb\":%ld,\"rss_anon_kb\":%ld,\"rss_file_kb\":%ld}", mem[0], mem[1], mem[2]);
+    else
+        printf(",\"broker\":null");
+    if (c)
+        printf(",\"ceilings\":{\"lmdb_fsync_commits_per_s\":%.0f,\"lmdb_batched_puts_per_s\":%.0f,"
+               "\"zmq_loopback_msgs_per_s\":%.0f},\"ratios\":{\"events_to_lmdb_fsync_commits\":%.3f,"
+               "\"events_to_lmdb_batched_puts\":%.4f,\"events_to_zmq_loopback\":%.4f}}\n",
+               c->fsync_commits, c->batched_puts, c->zmq_msgs, r[0].events_per_s / c->fsync_commits,
+               r[0].events_per_s / c->batched_puts, r[0].events_per_s / c->zmq_msgs);
+    else
+        printf(",\"ceilings\":null,\"ratios\":null}\n");
+    fflush(stdout);
+}
+
+int cmd_bench(const struct opts *o, char **argv)
+{
+    (void)o;
+    bench_t b = {.o = {4, 4, 512, 10, 0, 256, NULL, NULL, false, false, false}};
+    if (parse(argv, &b.o)) {
+        usage(stderr);
+        return 2;
+    }
+    if (size_body(&b)) {
+        fprintf(stderr, "huddle: bench: --size must be at least %zu bytes\n", b.event_bytes);
+        return 2;
+    }
+    if (b.o.help) {
+        usage(stdout);
+        return 0;
+    }
+    verbose = b.o.verbose;
+    char huddled[PATH_MAX + 16];
+    if (!b.o.endpoint && find_huddled(b.o.huddled, huddled, sizeof huddled))
+        return 1;
+    snprintf(b.endpoint, sizeof b.endpoint, "%s", b.o.endpoint ? b.o.endpoint : "");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+    b.tag = (xorshift(&seed) & UINT64_C(0x00ffffffffffffff)) << 8;
+    struct sigaction sa, ign, old_int, old_term, old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    ign = sa;
+    ign.sa_handler = SIG_IGN; /* a closed stdout or stderr must not skip the cleanup */
+    sa.sa_handler = on_signal; /* no SA_RESTART: waits end early, and every loop looks at the flag */
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    pthread_mutex_init(&b.lock, NULL);
+    pthread_cond_init(&b.cond, NULL);
+
+    int status = 1;
+    phase_result_t r[2];
+    ceilings_t ceilings;
+    long mem[3];
+    bool have_mem = false, phase2 = false;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(b.dir, sizeof b.dir, "%s/huddle-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(b.dir)) {
+        fprintf(stderr, "huddle: cannot create a directory like %s: %s\n", b.dir, strerror(errno));
+        b.dir[0] = '\0';
+        goto done;
+    }
+    if ((!b.o.no_ceilings && measure_ceilings(&b, &ceilings)) || (!b.o.endpoint && broker_start(&b, huddled)) ||
+        start_subscribers(&b) || run_phase(&b, 1, (double)b.o.rate, &r[0]))
+        goto done;
+    have_mem = b.broker > 0 && read_memory(b.broker, mem);
+    if (!b.o.rate && r[0].events_per_s > 0) {
+        if (run_phase(&b, 2, r[0].events_per_s / 2, &r[1]))
+            goto done;
+        phase2 = true;
+    }
+    stop_subscribers(&b);
+    for (int p = 0; p < 2; p++) {
+        samples_t *sets[256];
+        for (int i = 0; i < b.o.subscribers; i++)
+            sets[i] = &b.subs[i].deliver[p];
+        r[p].deliver = percentiles(sets, (size_t)b.o.subscribers);
+    }
+    status = broker_stop(&b) ? 1 : 0;
+done:
+    stop_subscribers(&b);
+    if (broker_stop(&b))
+        status = 1;
+    if (status && !interrupted)
+        show_log(&b);
+    if (b.dir[0])
+        rmtree(b.dir);
+    for (int i = 0; b.subs && i < b.o.subscribers; i++)
+        free(b.subs[i].deliver[0].v), free(b.subs[i].deliver[1].v);
+    free(b.subs);
+    pthread_cond_destroy(&b.cond);
+    pthread_mutex_destroy(&b.lock);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    if (interrupted)
+        fprintf(stderr, "huddle: bench interrupted\n");
+    else if (status == 0)
+        print_json(&b, r, phase2, have_mem ? mem : NULL, b.o.no_ceilings ? NULL : &ceilings);
+    return status || interrupted ? 1 : 0;
+}
