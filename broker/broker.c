@@ -1,5 +1,7 @@
 /*
- * broker — see broker.h. Frame handlers, group commit and delivery.
+ * broker — see broker.h. The batch, staging, the frame dispatch and the handlers of
+ * the session, publish and query frames; subscriptions and delivery are in
+ * broker_subs.c, timer firing in broker_timers.c.
  *
  * A batch: frames are applied into one write transaction as they arrive; each reply
  * is staged (serialized, with the session it goes to). broker_commit commits once,
@@ -7,7 +9,7 @@
  * decoded in a ring (the event cache) so that delivering them costs no store read
  * and no decode; older ones are read back from the log.
  */
-#include "broker.h"
+#include "broker_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,55 +17,8 @@
 #include "codec.h"
 #include "hd_time.h"
 #include "log.h"
-#include "sub.h"
 #include "timer.h"
 #include "wire.h"
-#include "workflow.h"
-
-/* Recent events kept decoded for delivery; a power of two. */
-#define EVCACHE_SIZE 16384u
-/* Sessions are swept for heartbeats and expiry this often. */
-#define SWEEP_MS 1000
-
-typedef struct {
-    uint64_t session_id;
-    uint64_t corr;
-    bool needs_commit;        /* a reply about this batch: Rejected if the commit fails */
-    char message_id[65];
-    session_out_t *out;       /* the serialized reply */
-} staged_t;
-
-typedef struct {
-    uint64_t seq;
-    Huddle__Frame *frame;     /* owner of event when it came in a Publish */
-    Huddle__Event *own;       /* owner of event otherwise */
-    const Huddle__Event *event;
-    uint8_t *bytes;           /* the event as stored */
-    size_t len;
-} cached_t;
-
-struct broker {
-    const config_t *cfg;
-    store_t *store;
-    session_table_t *sessions;
-    sub_table_t *subs;
-    store_txn_t *batch;
-    unsigned batch_frames;
-    staged_t *staged;
-    size_t n_staged, cap_staged;
-    cached_t *pending;        /* events of the open batch, cached once committed */
-    size_t n_pending, cap_pending;
-    cached_t cache[EVCACHE_SIZE];
-    uint64_t last_seq;        /* committed */
-    int64_t next_due;         /* first pending timer */
-    bool recompute_due;
-    bool manual_clock;
-    int64_t manual_ms;
-    bool shutting_down;
-    int64_t started_ms, last_sweep, last_reader_check;
-    bool store_full;
-    broker_counters_t c;
-};
 
 int64_t broker_now(const broker_t *b)
 {
@@ -92,13 +47,13 @@ static void cached_free(cached_t *e)
     memset(e, 0, sizeof *e);
 }
 
-static const cached_t *cache_get(const broker_t *b, uint64_t seq)
+const cached_t *broker_cache_get(const broker_t *b, uint64_t seq)
 {
     const cached_t *e = &b->cache[seq & (EVCACHE_SIZE - 1)];
     return e->seq == seq && e->event ? e : NULL;
 }
 
-static int pending_add(broker_t *b, const cached_t *e)
+int broker_pending_add(broker_t *b, const cached_t *e)
 {
     if (b->n_pending == b->cap_pending) {
         size_t cap = b->cap_pending ? b->cap_pending * 2 : 256;
@@ -112,7 +67,7 @@ static int pending_add(broker_t *b, const cached_t *e)
     return 0;
 }
 
-static void pending_settle(broker_t *b, bool committed)
+void broker_pending_settle(broker_t *b, bool committed)
 {
     for (size_t i = 0; i < b->n_pending; i++) {
         cached_t *e = &b->pending[i];
@@ -129,7 +84,7 @@ static void pending_settle(broker_t *b, bool committed)
 
 /* ---- staging replies ------------------------------------------------------ */
 
-static void stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
+void broker_stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
 {
     session_out_t *out = wire_pack(f);
     if (out && b->n_staged == b->cap_staged) {
@@ -153,7 +108,7 @@ static void stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_
     st->out = out;
 }
 
-static void stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid)
+void broker_stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid)
 {
     Huddle__Frame f;
     Huddle__Rejected rj = HUDDLE__REJECTED__INIT;
@@ -161,7 +116,7 @@ static void stage_reject(broker_t *b, const session_t *s, uint64_t corr, const r
     b->c.rejected++;
     log_debug("session %llu: rejected %s at %s", (unsigned long long)s->id, workflow_reject_name(r->code),
               r->field[0] ? r->field : "-");
-    stage(b, s, &f, false, NULL);
+    broker_stage(b, s, &f, false, NULL);
 }
 
 /* A reply whose batch failed to commit becomes a transient Rejected. */
@@ -218,7 +173,7 @@ static void release_staged(broker_t *b)
 
 /* ---- the batch ----------------------------------------------------------- */
 
-static store_txn_t *batch(broker_t *b)
+store_txn_t *broker_batch(broker_t *b)
 {
     if (!b->batch) {
         int rc = store_batch_begin(b->store, &b->batch);
@@ -231,7 +186,6 @@ static store_txn_t *batch(broker_t *b)
     return b->batch;
 }
 
-static void pump_all(broker_t *b);
 
 void broker_commit(broker_t *b)
 {
@@ -252,7 +206,7 @@ void broker_commit(broker_t *b)
             b->last_seq = last;
             for (sub_t *u = sub_first(b->subs); u; u = u->next)
                 u->fresh = false;
-            pending_settle(b, true);
+            broker_pending_settle(b, true);
         } else {
             log_error("batch of %u frames failed to commit: %s %s", b->batch_frames, store_strerror(rc),
                       store_last_error(b->store));
@@ -269,7 +223,7 @@ void broker_commit(broker_t *b)
                 else if (u->session)
                     u->persist = true; /* its ack is still to be written */
             }
-            pending_settle(b, false);
+            broker_pending_settle(b, false);
             b->recompute_due = true;
         }
         b->batch_frames = 0;
@@ -283,69 +237,12 @@ void broker_commit(broker_t *b)
         }
     }
     release_staged(b);
-    pump_all(b);
+    broker_pump(b);
 }
 
-/* ---- delivery ------------------------------------------------------------ */
-
-static void pump_sub(broker_t *b, sub_t *u, store_txn_t **rtxn)
-{
-    session_t *s = u->session;
-    size_t room = b->cfg->reply_queue_max / 2;
-    while (u->in_flight < u->credit && s->out_count < room && u->next_seq <= b->last_seq) {
-        uint64_t seq = u->next_seq;
-        const cached_t *ce = cache_get(b, seq);
-        Huddle__Event *tmp = NULL;
-        const Huddle__Event *ev;
-        const uint8_t *bytes;
-        size_t len;
-        if (ce) {
-            ev = ce->event, bytes = ce->bytes, len = ce->len;
-        } else {
-            store_val_t v;
-            if (!*rtxn && store_read_begin(b->store, rtxn) != STORE_OK)
-                return;
-            if (store_event_get(*rtxn, seq, &v) != STORE_OK || !(tmp = huddle__event__unpack(NULL, v.len, v.data))) {
-                log_error("event %llu cannot be read back from the log", (unsigned long long)seq);
-                u->next_seq++;
-                continue;
-            }
-            ev = tmp, bytes = v.data, len = v.len;
-        }
-        if (sub_matches(u, ev)) {
-            session_out_t *o = wire_deliver(u->name, u->counter + 1, bytes, len);
-            if (!o) {
-                if (tmp)
-                    huddle__event__free_unpacked(tmp, NULL);
-                return;
-            }
-            session_push_out(s, o);
-            sub_delivered(u, seq);
-            b->c.deliveries++;
-        }
-        u->next_seq++;
-        if (tmp)
-            huddle__event__free_unpacked(tmp, NULL);
-    }
-}
-
-static void pump_all(broker_t *b)
-{
-    store_txn_t *rtxn = NULL;
-    for (sub_t *u = sub_first(b->subs); u; u = u->next)
-        if (u->session && u->next_seq <= b->last_seq)
-            pump_sub(b, u, &rtxn);
-    store_txn_end(&rtxn);
-}
-
-void broker_pump(broker_t *b)
-{
-    pump_all(b);
-}
 
 /* ---- handlers ------------------------------------------------------------ */
 
-static const Huddle__RejectCode R_INVALID = HUDDLE__REJECT_CODE__REJECT_CODE_INVALID;
 
 static void on_hello(broker_t *b, session_t *s, const Huddle__Frame *f)
 {
@@ -354,13 +251,13 @@ static void on_hello(broker_t *b, session_t *s, const Huddle__Frame *f)
     if (!workflow_is_id(h->agent_id, SESSION_AGENT_MAX, false)) {
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
                "required: 1 to 64 of A-Z a-z 0-9 . _ -");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     if (s->welcomed && strcmp(s->agent_id, h->agent_id) != 0) {
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
                "a connection cannot change agent; connect again");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     if (!s->welcomed)
@@ -381,7 +278,7 @@ static void on_hello(broker_t *b, session_t *s, const Huddle__Frame *f)
     w.max_query_limit = b->cfg->query_limit_max;
     w.insecure = 1; /* no CURVE in this version: identities are as claimed */
     w.last_seq = b->last_seq;
-    stage(b, s, &out, false, NULL);
+    broker_stage(b, s, &out, false, NULL);
 }
 
 /* Replaces a protobuf-c string field with a copy of v. */
@@ -409,7 +306,7 @@ static void stage_accepted(broker_t *b, const session_t *s, uint64_t corr, const
     a.message_id = (char *)msgid;
     a.received_at_ms = received;
     a.assigned_id = (char *)(assigned ? assigned : "");
-    stage(b, s, &f, true, msgid);
+    broker_stage(b, s, &f, true, msgid);
 }
 
 /* The Rejected for a store failure during a publish. */
@@ -431,22 +328,22 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     int64_t now = broker_now(b);
     if (b->shutting_down) {
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_SHUTTING_DOWN, "", "the broker is shutting down");
-        stage_reject(b, s, f->corr, &r, ev ? ev->message_id : NULL);
+        broker_stage_reject(b, s, f->corr, &r, ev ? ev->message_id : NULL);
         return;
     }
     if (!ev) {
         reject(&r, R_INVALID, "publish.event", "required");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     if (workflow_check_envelope(ev, now, &r) != 0) {
-        stage_reject(b, s, f->corr, &r, ev->message_id);
+        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
-    store_txn_t *txn = batch(b);
+    store_txn_t *txn = broker_batch(b);
     if (!txn) {
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
-        stage_reject(b, s, f->corr, &r, ev->message_id);
+        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
     b->batch_frames++;
@@ -472,7 +369,7 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     }
     if (rc != STORE_OK) {
         reject_store(b, &r, rc);
-        stage_reject(b, s, f->corr, &r, ev->message_id);
+        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
 
@@ -504,7 +401,7 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         huddle__event__pack(ev, bytes);
         rc = store_append(txn, bytes, len, &seq);
         cached_t e = {seq, f, NULL, ev, bytes, len};
-        if (rc == STORE_OK && pending_add(b, &e) != 0)
+        if (rc == STORE_OK && broker_pending_add(b, &e) != 0)
             rc = STORE_ENOMEM;
         if (rc != STORE_OK)
             reject_store(b, &r, rc);
@@ -512,7 +409,7 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     if (rc != STORE_OK) {
         free(bytes);
         store_dedup_del(txn, s->agent_id, ev->message_id);
-        stage_reject(b, s, f->corr, &r, ev->message_id);
+        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
     *fp = NULL; /* the pending event owns the frame now */
@@ -522,142 +419,13 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     stage_accepted(b, s, f->corr, ev->message_id, seq, now, "", false);
 }
 
-static void on_subscribe(broker_t *b, session_t *s, const Huddle__Frame *f)
-{
-    const Huddle__Subscribe *q = f->subscribe;
-    reject_t r;
-    const char *bad;
-    if (b->shutting_down) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_SHUTTING_DOWN, "", "the broker is shutting down");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    if (!workflow_is_id(q->name, SUB_NAME_MAX, false)) {
-        reject(&r, R_INVALID, "subscribe.name", "required: 1 to 64 of A-Z a-z 0-9 . _ -");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    if ((bad = sub_filter_check(q->filter)) != NULL) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_TOO_LARGE, bad, "more entries than a filter may hold");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    uint32_t credit = q->credit ? q->credit : b->cfg->credit_default;
-    if (credit > b->cfg->credit_max)
-        credit = b->cfg->credit_max;
-    store_txn_t *txn = batch(b);
-    if (!txn) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    b->batch_frames++;
-    sub_t *u = sub_find(b->subs, s->agent_id, q->name);
-    bool created = !u;
-    if (created) {
-        if (sub_count_for(b->subs, s->agent_id) >= b->cfg->subscriptions_max) {
-            reject(&r, R_INVALID, "subscribe.name", "this agent has as many subscriptions as allowed (%u)",
-                   b->cfg->subscriptions_max);
-            stage_reject(b, s, f->corr, &r, NULL);
-            return;
-        }
-        uint64_t start = b->last_seq;
-        if (q->start_case == HUDDLE__SUBSCRIBE__START_FROM_START && q->from_start)
-            start = 0;
-        else if (q->start_case == HUDDLE__SUBSCRIBE__START_START_AFTER_SEQ)
-            start = q->start_after_seq < b->last_seq ? q->start_after_seq : b->last_seq;
-        u = sub_create(b->subs, s->agent_id, q->name, start, broker_now(b));
-        if (u)
-            u->fresh = true;
-    } else if (u->session && u->session != s) {
-        log_info("subscription %s/%s moves to session %llu", u->agent_id, u->name, (unsigned long long)s->id);
-    }
-    if (!u || sub_set_filter(u, q->filter) != 0 || sub_attach(u, s, credit) != 0) {
-        if (u && created)
-            sub_remove(b->subs, u);
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "out of memory");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    u->persist = true;
-    if (created)
-        log_info("subscription %s/%s created after seq %llu", u->agent_id, u->name,
-                 (unsigned long long)u->acked_seq);
-    Huddle__Frame out;
-    Huddle__Subscribed sd = HUDDLE__SUBSCRIBED__INIT;
-    codec_frame_init(&out, f->corr);
-    out.body_case = HUDDLE__FRAME__BODY_SUBSCRIBED;
-    out.subscribed = &sd;
-    sd.name = u->name;
-    sd.acked_seq = u->acked_seq;
-    sd.resume_from_seq = u->acked_seq;
-    sd.credit = u->credit;
-    sd.acked_counter = u->acked_counter;
-    sd.created = created;
-    stage(b, s, &out, true, NULL);
-}
-
-static void on_unsubscribe(broker_t *b, session_t *s, const Huddle__Frame *f)
-{
-    const Huddle__Unsubscribe *q = f->unsubscribe;
-    reject_t r;
-    sub_t *u = sub_find(b->subs, s->agent_id, q->name ? q->name : "");
-    if (!u) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_NOT_FOUND, "unsubscribe.name", "no such subscription");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    Huddle__Frame out;
-    Huddle__Unsubscribed ud = HUDDLE__UNSUBSCRIBED__INIT;
-    codec_frame_init(&out, f->corr);
-    out.body_case = HUDDLE__FRAME__BODY_UNSUBSCRIBED;
-    out.unsubscribed = &ud;
-    ud.name = q->name;
-    ud.acked_seq = u->acked_seq;
-    ud.discarded = q->discard;
-    if (q->discard) {
-        store_txn_t *txn = batch(b);
-        if (!txn || sub_delete_record(txn, u) != STORE_OK) {
-            reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
-            stage_reject(b, s, f->corr, &r, NULL);
-            return;
-        }
-        b->batch_frames++;
-        log_info("subscription %s/%s deleted", u->agent_id, u->name);
-        sub_remove(b->subs, u);
-    } else {
-        sub_detach(u);
-    }
-    stage(b, s, &out, q->discard, NULL);
-}
-
-static void on_ack(broker_t *b, session_t *s, const Huddle__Frame *f)
-{
-    const Huddle__Ack *a = f->ack;
-    reject_t r;
-    sub_t *u = sub_find(b->subs, s->agent_id, a->subscription ? a->subscription : "");
-    if (!u) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_NOT_FOUND, "ack.subscription", "no such subscription");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    if (u->session != s || sub_ack(u, a->seq) != 0) {
-        reject(&r, R_INVALID, "ack.seq", "not a delivery in flight on this connection");
-        stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    b->c.acks++;
-    /* the position is written with the next batch; a batch is needed for it */
-    if (batch(b))
-        b->batch_frames++;
-}
 
 static void on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
 {
     reject_t r;
     if (f->query->kind != HUDDLE__QUERY_KIND__QUERY_KIND_STATS) {
         reject(&r, R_INVALID, "query.kind", "this broker answers STATS only");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     store_stat_t st;
@@ -699,7 +467,7 @@ static void on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
     sx.max_batch = b->c.max_batch;
     sx.broker_version = (char *)BROKER_VERSION;
     sx.store_full = b->store_full;
-    stage(b, s, &out, false, NULL);
+    broker_stage(b, s, &out, false, NULL);
 }
 
 static void stage_pong(broker_t *b, session_t *s, uint64_t corr, uint64_t nonce)
@@ -711,10 +479,9 @@ static void stage_pong(broker_t *b, session_t *s, uint64_t corr, uint64_t nonce)
     out.pong = &p;
     p.nonce = nonce;
     p.server_time_ms = broker_now(b);
-    stage(b, s, &out, false, NULL);
+    broker_stage(b, s, &out, false, NULL);
 }
 
-static void fire_timers(broker_t *b);
 
 static void on_clock_set(broker_t *b, session_t *s, const Huddle__Frame *f)
 {
@@ -723,19 +490,19 @@ static void on_clock_set(broker_t *b, session_t *s, const Huddle__Frame *f)
     if (!b->cfg->test_mode) {
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "clock_set",
                "the clock can be set only on a broker started in test mode");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     if (c->now_ms < 0 || c->advance_ms < 0) {
         reject(&r, R_INVALID, c->now_ms < 0 ? "clock_set.now_ms" : "clock_set.advance_ms", "must not be negative");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     int64_t now = c->now_ms ? c->now_ms : broker_now(b);
     b->manual_clock = true;
     b->manual_ms = now + c->advance_ms;
     log_info("test mode: clock set to %lld", (long long)b->manual_ms);
-    fire_timers(b);
+    broker_fire_timers(b);
     stage_pong(b, s, f->corr, 0);
 }
 
@@ -749,7 +516,7 @@ void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *d
         if (session_count(b->sessions) > b->cfg->max_sessions) {
             reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "too many connections; retry later");
             r.retry_after_ms = 5000;
-            stage_reject(b, s, 0, &r, NULL);
+            broker_stage_reject(b, s, 0, &r, NULL);
             s->closing = true;
             return;
         }
@@ -764,22 +531,22 @@ void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *d
     int rc = codec_decode_frame(data, len, b->cfg->max_frame, &f, &err);
     if (rc != CODEC_OK) {
         reject(&r, codec_reject_code(rc), err.field, "%s", err.reason);
-        stage_reject(b, s, 0, &r, NULL);
+        broker_stage_reject(b, s, 0, &r, NULL);
         return;
     }
     if (!s->welcomed && f->body_case != HUDDLE__FRAME__BODY_HELLO && f->body_case != HUDDLE__FRAME__BODY_PING &&
         f->body_case != HUDDLE__FRAME__BODY_BYE) {
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "", "send Hello first");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         codec_frame_free(&f);
         return;
     }
     switch (f->body_case) {
     case HUDDLE__FRAME__BODY_HELLO: on_hello(b, s, f); break;
     case HUDDLE__FRAME__BODY_PUBLISH: on_publish(b, s, &f); break;
-    case HUDDLE__FRAME__BODY_SUBSCRIBE: on_subscribe(b, s, f); break;
-    case HUDDLE__FRAME__BODY_UNSUBSCRIBE: on_unsubscribe(b, s, f); break;
-    case HUDDLE__FRAME__BODY_ACK: on_ack(b, s, f); break;
+    case HUDDLE__FRAME__BODY_SUBSCRIBE: broker_on_subscribe(b, s, f); break;
+    case HUDDLE__FRAME__BODY_UNSUBSCRIBE: broker_on_unsubscribe(b, s, f); break;
+    case HUDDLE__FRAME__BODY_ACK: broker_on_ack(b, s, f); break;
     case HUDDLE__FRAME__BODY_QUERY: on_query(b, s, f); break;
     case HUDDLE__FRAME__BODY_PING: stage_pong(b, s, f->corr, f->ping->nonce); break;
     case HUDDLE__FRAME__BODY_PONG: break; /* liveness only */
@@ -793,97 +560,16 @@ void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *d
     case HUDDLE__FRAME__BODY_ADMIN:
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "admin",
                "registry changes need the ADMIN role, which this broker does not grant yet");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         break;
     default:
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "body", "only the broker sends this frame");
-        stage_reject(b, s, f->corr, &r, NULL);
+        broker_stage_reject(b, s, f->corr, &r, NULL);
         break;
     }
     codec_frame_free(&f);
 }
 
-/* ---- timers -------------------------------------------------------------- */
-
-static int fire_one(store_txn_t *txn, const Huddle__TimerRecord *t, void *ctx)
-{
-    broker_t *b = ctx;
-    int64_t now = broker_now(b);
-    Huddle__Event ev = HUDDLE__EVENT__INIT;
-    Huddle__TimerFired tf = HUDDLE__TIMER_FIRED__INIT;
-    char msgid[40];
-    snprintf(msgid, sizeof msgid, "timer-%llu", (unsigned long long)t->timer_id);
-    ev.message_id = msgid;
-    ev.correlation_id = t->correlation_id;
-    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED;
-    ev.subject = t->subject;
-    ev.scope = t->scope;
-    ev.occurred_at_ms = t->due_at_ms;
-    ev.seq = store_next_seq(txn);
-    ev.received_at_ms = now;
-    ev.derived = 1;
-    ev.cause_seq = t->created_by_seq;
-    ev.payload_case = HUDDLE__EVENT__PAYLOAD_TIMER_FIRED;
-    ev.timer_fired = &tf;
-    tf.timer_id = t->timer_id;
-    tf.kind = t->kind;
-    tf.due_at_ms = t->due_at_ms;
-    tf.fired_at_ms = now;
-    tf.created_by_seq = t->created_by_seq;
-    size_t len = huddle__event__get_packed_size(&ev);
-    uint8_t *bytes = malloc(len ? len : 1);
-    if (!bytes)
-        return STORE_ENOMEM;
-    huddle__event__pack(&ev, bytes);
-    uint64_t seq;
-    int rc = store_append(txn, bytes, len, &seq);
-    Huddle__Event *own = rc == STORE_OK ? huddle__event__unpack(NULL, len, bytes) : NULL;
-    cached_t e = {seq, NULL, own, own, bytes, len};
-    if (rc == STORE_OK && (!own || pending_add(b, &e) != 0))
-        rc = STORE_ENOMEM;
-    if (rc != STORE_OK) {
-        if (own)
-            huddle__event__free_unpacked(own, NULL);
-        free(bytes);
-        return rc;
-    }
-    b->c.timers_fired++;
-    log_info("timer %llu (kind %d) fired as seq %llu", (unsigned long long)t->timer_id, t->kind,
-             (unsigned long long)seq);
-    return 0;
-}
-
-static void fire_timers(broker_t *b)
-{
-    int64_t now = broker_now(b);
-    while (b->next_due <= now && !b->shutting_down) {
-        store_txn_t *txn = batch(b);
-        if (!txn)
-            return;
-        int n = timer_fire_due(txn, now, b->cfg->timers_per_batch, fire_one, b);
-        if (n < 0) {
-            log_error("timers could not fire: %s", store_strerror(n));
-            store_txn_end(&b->batch);
-            pending_settle(b, false);
-            return;
-        }
-        b->recompute_due = true;
-        broker_commit(b);
-        if (n < (int)b->cfg->timers_per_batch)
-            break;
-    }
-}
-
-int broker_schedule(broker_t *b, Huddle__TimerRecord *rec)
-{
-    store_txn_t *txn = batch(b);
-    if (!txn)
-        return STORE_EIO;
-    int rc = timer_add(txn, rec);
-    if (rc == STORE_OK && rec->due_at_ms < b->next_due)
-        b->next_due = rec->due_at_ms;
-    return rc;
-}
 
 /* ---- periodic work ------------------------------------------------------- */
 
@@ -919,7 +605,7 @@ static void sweep_sessions(broker_t *b, int64_t mono)
 
 void broker_tick(broker_t *b, int64_t mono)
 {
-    fire_timers(b);
+    broker_fire_timers(b);
     if (mono - b->last_sweep >= SWEEP_MS) {
         b->last_sweep = mono;
         sweep_sessions(b, mono);
@@ -1003,7 +689,7 @@ void broker_destroy(broker_t **self_p)
         return;
     broker_t *b = *self_p;
     store_txn_end(&b->batch);
-    pending_settle(b, false);
+    broker_pending_settle(b, false);
     for (size_t i = 0; i < b->n_staged; i++)
         free(b->staged[i].out);
     for (size_t i = 0; i < EVCACHE_SIZE; i++)

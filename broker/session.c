@@ -131,16 +131,6 @@ void session_push_out(session_t *s, session_out_t *o)
     s->out_count++;
 }
 
-int session_push(session_t *s, const void *data, size_t len)
-{
-    session_out_t *o = session_out_new(len);
-    if (!o)
-        return -1;
-    memcpy(o->data, data, len);
-    session_push_out(s, o);
-    return 0;
-}
-
 void session_pop(session_t *s)
 {
     session_out_t *o = s->out_head;

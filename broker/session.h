@@ -65,8 +65,6 @@ session_out_t *session_out_new(size_t len);
 /* Appends a filled frame to the session's queue, which takes ownership of it. */
 void session_push_out(session_t *s, session_out_t *o);
 
-/* Appends a copy of a frame to the session's queue; -1 on OOM. */
-int session_push(session_t *s, const void *data, size_t len);
 
 /* Drops the first queued frame (after the loop has sent it). */
 void session_pop(session_t *s);

@@ -1,0 +1,85 @@
+/*
+ * broker_internal — what the files of the broker's core share: the broker's state
+ * and the staging, batch and event-cache helpers (broker.c), the subscription
+ * handlers and delivery (broker_subs.c), and timer firing (broker_timers.c).
+ * Nothing outside broker/broker*.c includes it.
+ */
+#ifndef HUDDLE_BROKER_INTERNAL_H
+#define HUDDLE_BROKER_INTERNAL_H
+
+#include "broker.h"
+#include "sub.h"
+#include "workflow.h"
+
+/* Recent events kept decoded for delivery; a power of two. */
+#define EVCACHE_SIZE 16384u
+/* Sessions are swept for heartbeats and expiry this often. */
+#define SWEEP_MS 1000
+
+/* A reply held until its batch commits. */
+typedef struct {
+    uint64_t session_id;
+    uint64_t corr;
+    bool needs_commit;        /* a reply about this batch: Rejected if the commit fails */
+    char message_id[65];
+    session_out_t *out;       /* the serialized reply */
+} staged_t;
+
+/* An event of the batch, then of the cache. */
+typedef struct {
+    uint64_t seq;
+    Huddle__Frame *frame;     /* owner of event when it came in a Publish */
+    Huddle__Event *own;       /* owner of event otherwise */
+    const Huddle__Event *event;
+    uint8_t *bytes;           /* the event as stored */
+    size_t len;
+} cached_t;
+
+struct broker {
+    const config_t *cfg;
+    store_t *store;
+    session_table_t *sessions;
+    sub_table_t *subs;
+    store_txn_t *batch;
+    unsigned batch_frames;
+    staged_t *staged;
+    size_t n_staged, cap_staged;
+    cached_t *pending;        /* events of the open batch, cached once committed */
+    size_t n_pending, cap_pending;
+    cached_t cache[EVCACHE_SIZE];
+    uint64_t last_seq;        /* committed */
+    int64_t next_due;         /* first pending timer */
+    bool recompute_due;
+    bool manual_clock;
+    int64_t manual_ms;
+    bool shutting_down;
+    int64_t started_ms, last_sweep, last_reader_check;
+    bool store_full;
+    broker_counters_t c;
+};
+
+#define R_INVALID HUDDLE__REJECT_CODE__REJECT_CODE_INVALID
+
+/* broker.c */
+/* Serializes f and holds it for session s until the batch commits (needs_commit: a
+ * reply about the batch, turned into a Rejected if the commit fails). */
+void broker_stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid);
+void broker_stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid);
+/* The open batch's transaction, beginning one if needed; NULL if the store refuses. */
+store_txn_t *broker_batch(broker_t *b);
+/* An event appended in the open batch: cached once the batch commits. */
+int broker_pending_add(broker_t *b, const cached_t *e);
+void broker_pending_settle(broker_t *b, bool committed);
+/* The cached event with this seq, or NULL. */
+const cached_t *broker_cache_get(const broker_t *b, uint64_t seq);
+
+/* broker_subs.c */
+void broker_on_subscribe(broker_t *b, session_t *s, const Huddle__Frame *f);
+void broker_on_unsubscribe(broker_t *b, session_t *s, const Huddle__Frame *f);
+void broker_on_ack(broker_t *b, session_t *s, const Huddle__Frame *f);
+
+/* broker_timers.c */
+/* Fires every timer due by the broker's clock, committing after each bounded batch. */
+void broker_fire_timers(broker_t *b);
+
+#endif
