@@ -705,6 +705,72 @@ static void test_store_full_then_reads_and_acks(void **state)
     assert_int_equal(expect_deliver(f, "s1", "all", NULL), s + 1);
 }
 
+/* A batch whose commit cannot happen (here: the map must grow while a read snapshot
+ * pins it) is answered whole with transient Rejected, and leaves nothing behind. */
+static void test_failed_commit_rejects_whole_batch(void **state)
+{
+    fx_t *f = *state;
+    stop(f);
+    f->sc.map_initial = 256u << 10;
+    f->sc.map_step = 256u << 10;
+    f->sc.map_max = 8u << 20;
+    start(f);
+    hello(f, "p1", "pub");
+    uint64_t c0 = publish(f, "p1", "before", "news");
+    broker_commit(f->b);
+    assert_int_equal(expect_accepted(f, "p1", c0, false), 1);
+
+    store_txn_t *pin;
+    assert_int_equal(store_read_begin(f->store, &pin), STORE_OK);
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    Huddle__Publish p = HUDDLE__PUBLISH__INIT;
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__Message m = HUDDLE__MESSAGE__INIT;
+    static char text[3500];
+    memset(text, 'y', sizeof text - 1);
+    fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
+    fr.publish = &p;
+    p.event = &ev;
+    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+    ev.message = &m;
+    m.topic = S("bulk");
+    m.text = text;
+    enum { N = 120 }; /* ~420 KiB: more than the 256 KiB map holds */
+    char ids[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof ids[i], "bulk-%d", i);
+        ev.message_id = ids[i];
+        send_frame(f, "p1", &fr);
+    }
+    broker_commit(f->b);
+    store_txn_end(&pin);
+    for (int i = 0; i < N; i++) {
+        Huddle__Frame *r = expect(f, "p1", HUDDLE__FRAME__BODY_REJECTED);
+        assert_int_equal(r->rejected->code, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY);
+        assert_true(r->rejected->transient);
+        assert_string_equal(r->rejected->message_id, ids[i]);
+        codec_frame_free(&r);
+    }
+    store_stat_t st;
+    assert_int_equal(store_stat(f->store, &st), STORE_OK);
+    assert_int_equal(st.last_seq, 1);
+    assert_int_equal(st.entries[STORE_DEDUP], 1);
+
+    /* the same frames again, with nothing pinning the map: all stored, once */
+    for (int i = 0; i < N; i++) {
+        ev.message_id = ids[i];
+        send_frame(f, "p1", &fr);
+    }
+    broker_commit(f->b);
+    for (int i = 0; i < N; i++) {
+        Huddle__Frame *r = expect(f, "p1", HUDDLE__FRAME__BODY_ACCEPTED);
+        assert_false(r->accepted->duplicate);
+        assert_int_equal(r->accepted->seq, (uint64_t)i + 2);
+        codec_frame_free(&r);
+    }
+}
+
 static void test_shutdown_says_bye(void **state)
 {
     fx_t *f = *state;
@@ -754,6 +820,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clock_only_in_test_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_stats_and_bounded_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_full_then_reads_and_acks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_commit_rejects_whole_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_says_bye, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, teardown),
     };
