@@ -2,13 +2,12 @@
  * cmd_bench — `huddle bench`: how fast Huddle is on this machine, end to end, as one
  * JSON line on stdout so that runs can be compared (DESIGN §7).
  *
- * Owns: a broker of its own (huddled on a fresh store in a temporary directory, stopped
- * and removed at the end and on every error path) unless --endpoint names a running one;
- * publisher threads pipelining MESSAGE events (topic "bench") with a window, subscriber
- * threads on durable subscriptions acking cumulatively, each with its own hd_client_t;
- * the phases (as fast as possible, then at half the rate reached; or one at --rate); the
- * machine's raw ceilings, measured with liblmdb and libzmq beside the store before the
- * broker starts; the broker's resident memory from /proc at the end of phase 1.
+ * Owns: the options; publisher threads pipelining MESSAGE events (topic "bench") with a
+ * window, subscriber threads on durable subscriptions acking cumulatively, each with its
+ * own hd_client_t; the phases (as fast as possible, then at half the rate reached; or one
+ * at --rate); the percentiles and the JSON line. bench_env gives it the broker under test
+ * (our own on a fresh store unless --endpoint names a running one), that broker's memory
+ * at the end of phase 1, and the machine's raw ceilings, measured before it starts.
  *
  * Message.body starts with the publish time (CLOCK_MONOTONIC ns, shared by all threads)
  * and a tag of this run and phase; events of other runs on a shared broker are acked but
@@ -19,30 +18,19 @@
  * --verbose, errors always), leaves a process or a directory behind, or opens a store
  * other than its own.
  */
-#include <dirent.h>
-#include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <lmdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 
+#include "bench_env.h"
 #include "hd_client.h"
 
 /* Called from the command table in huddle.c. */
@@ -52,9 +40,6 @@ int cmd_bench(const struct opts *o, char **argv);
 #define NS UINT64_C(1000000000)
 #define MS UINT64_C(1000000)
 #define DRAIN_S 30              /* after publishing stops: for the last replies and deliveries */
-#define BROKER_WAIT_S 15        /* for the broker's first Welcome; for it to stop on SIGTERM */
-#define CEILING_NS (3 * NS / 2) /* each raw ceiling runs this long */
-#define CEILING_MAP (UINT64_C(1) << 30)
 #define BODY_HEAD 16            /* publish time, then run tag | phase: 8 bytes each */
 #define SAMPLES_MAX 262144      /* latency samples kept per thread and phase */
 #define SUB_CREDIT 1000
@@ -112,8 +97,6 @@ typedef struct {
     pct_t accept, deliver;
 } phase_result_t;
 
-typedef struct { double fsync_commits, batched_puts, zmq_msgs; } ceilings_t;
-
 typedef struct bench bench_t;
 
 /* A publish in flight; corr 0 = still to be sent (again), not before not_before. */
@@ -149,8 +132,7 @@ typedef struct {
 
 struct bench {
     bench_opts_t o;
-    char dir[PATH_MAX], log[PATH_MAX + 16], endpoint[128];
-    pid_t broker;         /* ours, while it runs */
+    bench_env_t *env;     /* the broker under test, the temporary directory */
     uint64_t tag;         /* this run; the low byte is left for the phase */
     size_t body_len, event_bytes;
     pthread_mutex_t lock; /* guards ready, go, abort */
@@ -166,38 +148,11 @@ struct bench {
 };
 
 static volatile sig_atomic_t interrupted;
-static bool verbose;
 
 static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (verbose) {
-        fputs("huddle bench: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-    }
-    va_end(ap);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / NS), (long)(ns % NS)};
-    nanosleep(&ts, NULL);
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -372,32 +327,6 @@ static void wait_ready(bench_t *b, int n)
     pthread_mutex_unlock(&b->lock);
 }
 
-static void client_log(void *agent, hd_client_log_level_t level, const char *line)
-{
-    /* Every session would repeat that the broker runs without CURVE: broker_start says it once. */
-    if (verbose && level >= HD_CLIENT_LOG_WARN && !strstr(line, "WITHOUT encryption"))
-        fprintf(stderr, "huddle bench: %s: %s\n", (const char *)agent, line);
-}
-
-/* agent must outlive the client (it is the log context). */
-static int open_client(const bench_t *b, const char *agent, int timeout_ms, hd_client_t **c)
-{
-    hd_client_config_t cfg;
-    hd_client_config_defaults(&cfg);
-    cfg.endpoint = b->endpoint;
-    cfg.agent_id = agent;
-    cfg.software_name = "huddle-bench";
-    cfg.request_timeout_ms = timeout_ms;
-    cfg.log = client_log;
-    cfg.log_ctx = (void *)(uintptr_t)agent;
-    const char *key = b->o.endpoint ? getenv("HUDDLE_SERVER_KEY") : NULL;
-    if (key && *key) {
-        cfg.server_key = key;
-        cfg.secret_key = getenv("HUDDLE_SECRET_KEY");
-    }
-    return hd_client_new(c, &cfg);
-}
-
 /* ---- publishers -------------------------------------------------------------------- */
 
 /* -1 on a fatal error; a slot the client could not send now is tried again later. */
@@ -413,7 +342,7 @@ static int send_slot(publisher_t *p, slot_t *s)
         s->corr = corr;
         p->unsent--;
     } else if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR || rc == HD_CLIENT_EFULL) {
-        s->not_before = now_ns() + 100 * MS; /* the client reopens the session meanwhile */
+        s->not_before = bench_env_now_ns() + 100 * MS; /* the client reopens the session meanwhile */
     } else {
         snprintf(p->error, sizeof p->error, "publisher %d cannot send: %s", p->index, hd_client_strerror(rc));
         return -1;
@@ -423,7 +352,7 @@ static int send_slot(publisher_t *p, slot_t *s)
 
 static void on_reply(publisher_t *p, const hd_message_t *m)
 {
-    uint64_t now = now_ns();
+    uint64_t now = bench_env_now_ns();
     slot_t *s = NULL;
     if (m->kind == HD_MESSAGE_RECONNECTED) {
         /* Every reply still due went with the old session: send those events again, same ids. */
@@ -467,7 +396,7 @@ static void publish(publisher_t *p)
     const double gap = b->rate > 0 ? 1e9 * (double)b->o.publishers / b->rate : 0;
     const double offset = gap * p->index / (double)b->o.publishers;
     for (;;) {
-        uint64_t now = now_ns(), due = now;
+        uint64_t now = bench_env_now_ns(), due = now;
         if (now >= end && p->head == p->tail)
             return;
         if (interrupted || atomic_load(&b->halt) || now >= end + DRAIN_S * NS) {
@@ -487,7 +416,7 @@ static void publish(publisher_t *p)
         while (now < end && p->tail - p->head < p->w &&
                (!gap || (due = start + (uint64_t)(offset + gap * (double)p->next)) <= now)) {
             slot_t *s = &p->ring[p->tail++ % p->w];
-            *s = (slot_t){.n = p->next++, .first_ns = now_ns(), .live = true};
+            *s = (slot_t){.n = p->next++, .first_ns = bench_env_now_ns(), .live = true};
             p->first_ns = p->first_ns ? p->first_ns : s->first_ns;
             p->unsent++;
             if (send_slot(p, s))
@@ -522,10 +451,10 @@ static void *publisher_main(void *arg)
     snprintf(agent, sizeof agent, "bench-%014" PRIx64 "-p%d-%d", p->b->tag >> 8, p->phase, p->index);
     p->ring = calloc(p->w, sizeof *p->ring);
     p->body = calloc(1, p->b->body_len);
-    int rc = !p->ring || !p->body ? HD_CLIENT_ENOMEM : open_client(p->b, agent, 5000, &p->c);
+    int rc = !p->ring || !p->body ? HD_CLIENT_ENOMEM : bench_env_client_open(p->b->env, agent, 5000, &p->c);
     if (rc)
         snprintf(p->error, sizeof p->error, "publisher %d cannot open a session at %s: %s", p->index,
-                 p->b->endpoint, hd_client_strerror(rc));
+                 bench_env_endpoint(p->b->env), hd_client_strerror(rc));
     if (check_in(p->b, true) && !rc)
         publish(p);
     hd_client_destroy(&p->c);
@@ -568,12 +497,12 @@ static void *subscriber_main(void *arg)
     f.topics = topics;
     hd_client_t *c = NULL;
     hd_subscribed_t sub = {.credit = SUB_CREDIT};
-    int rc = open_client(b, agent, 5000, &c);
+    int rc = bench_env_client_open(b->env, agent, 5000, &c);
     if (!rc)
         rc = hd_client_subscribe(c, name, &f, SUB_CREDIT, false, &sub);
     if (rc) {
-        snprintf(s->error, sizeof s->error, "subscriber %d cannot subscribe at %s: %s", s->index, b->endpoint,
-                 hd_client_strerror(rc));
+        snprintf(s->error, sizeof s->error, "subscriber %d cannot subscribe at %s: %s", s->index,
+                 bench_env_endpoint(b->env), hd_client_strerror(rc));
         atomic_store(&s->failed, true);
     }
     check_in(b, false);
@@ -584,7 +513,7 @@ static void *subscriber_main(void *arg)
         hd_delivery_t d;
         int got = hd_client_next(c, 50, &d);
         if (got == HD_CLIENT_OK) {
-            count_delivery(s, d.event, now_ns());
+            count_delivery(s, d.event, bench_env_now_ns());
             last_seq = d.seq;
             unacked++;
             hd_delivery_release(&d);
@@ -624,7 +553,7 @@ static int start_subscribers(bench_t *b)
             fprintf(stderr, "huddle: %s\n", b->subs[i].error);
             return -1;
         }
-    say("%d subscribers attached", b->n_subs);
+    bench_env_say(b->env, "%d subscribers attached", b->n_subs);
     return b->n_subs == b->o.subscribers ? 0 : -1;
 }
 
@@ -637,31 +566,10 @@ static void stop_subscribers(bench_t *b)
 
 /* ---- phases ------------------------------------------------------------------------- */
 
-/* pid when it has exited (status in *st), 0 while it runs, -1 on error. */
-static pid_t reap(pid_t pid, int *st)
-{
-    pid_t got;
-    while ((got = waitpid(pid, st, WNOHANG)) < 0 && errno == EINTR)
-        ;
-    return got;
-}
-
-/* True once our broker has exited (said once, on stderr). */
-static bool broker_gone(bench_t *b)
-{
-    int st;
-    if (b->broker <= 0 || reap(b->broker, &st) != b->broker)
-        return false;
-    b->broker = 0;
-    fprintf(stderr, "huddle: the broker exited during the run (%s %d)\n", WIFSIGNALED(st) ? "signal" : "status",
-            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-    return true;
-}
-
 /* Waits until every subscriber has every event accepted in the phase. */
 static int drain(bench_t *b, int phase, uint64_t accepted)
 {
-    uint64_t deadline = now_ns() + DRAIN_S * NS, got = 0;
+    uint64_t deadline = bench_env_now_ns() + DRAIN_S * NS, got = 0;
     int behind = 0;
     while (behind < b->n_subs) {
         if (atomic_load(&b->subs[behind].failed)) {
@@ -677,15 +585,15 @@ static int drain(bench_t *b, int phase, uint64_t accepted)
             behind++;
             continue;
         }
-        if (broker_gone(b))
+        if (bench_broker_gone(b->env))
             return -1;
-        if (interrupted || now_ns() > deadline) {
+        if (interrupted || bench_env_now_ns() > deadline) {
             fprintf(stderr, "huddle: %s: subscriber %d received %" PRIu64 " of the %" PRIu64 " events accepted in "
                     "phase %d, %d s after publishing stopped\n", interrupted ? "interrupted" : "events lost", behind,
                     got, accepted, phase, DRAIN_S);
             return -1;
         }
-        sleep_ns(5 * MS);
+        bench_env_sleep_ns(5 * MS);
     }
     return 0;
 }
@@ -697,7 +605,8 @@ static int run_phase(bench_t *b, int phase, double rate, phase_result_t *r)
     samples_t **sets = calloc((size_t)n, sizeof *sets);
     memset(r, 0, sizeof *r);
     r->target_rate = rate;
-    say("phase %d: %d publishers for %ld s, %s", phase, n, b->o.duration, rate > 0 ? "paced" : "as fast as possible");
+    bench_env_say(b->env, "phase %d: %d publishers for %ld s, %s", phase, n, b->o.duration,
+                  rate > 0 ? "paced" : "as fast as possible");
     pthread_mutex_lock(&b->lock);
     b->ready = 0;
     b->go = b->abort = false;
@@ -716,7 +625,7 @@ static int run_phase(bench_t *b, int phase, double rate, phase_result_t *r)
     for (int i = 0; i < started; i++)
         ok = ok && !pubs[i].error[0];
     pthread_mutex_lock(&b->lock);
-    b->go_ns = now_ns();
+    b->go_ns = bench_env_now_ns();
     b->go = ok;
     b->abort = !ok;
     pthread_cond_broadcast(&b->cond);
@@ -724,8 +633,8 @@ static int run_phase(bench_t *b, int phase, double rate, phase_result_t *r)
     for (int i = 0; i < started;) /* watching the broker meanwhile */
         if (atomic_load(&pubs[i].done))
             i++;
-        else if (!broker_gone(b))
-            sleep_ns(10 * MS);
+        else if (!bench_broker_gone(b->env))
+            bench_env_sleep_ns(10 * MS);
         else if (!atomic_exchange(&b->halt, true))
             why = "the broker is gone";
     uint64_t first = UINT64_MAX, last = 0;
@@ -751,8 +660,8 @@ static int run_phase(bench_t *b, int phase, double rate, phase_result_t *r)
     }
     r->events_per_s = r->accepted && last > first ? (double)r->accepted / ((double)(last - first) / 1e9) : 0;
     r->accept = percentiles(sets, (size_t)n);
-    say("phase %d: %" PRIu64 " events accepted, %.0f events/s end to end, accept p99 %.3f ms", phase, r->accepted,
-        r->events_per_s, r->accept.p[1]);
+    bench_env_say(b->env, "phase %d: %" PRIu64 " events accepted, %.0f events/s end to end, accept p99 %.3f ms",
+                  phase, r->accepted, r->events_per_s, r->accept.p[1]);
     status = 0;
 done:
     for (int i = 0; pubs && i < n; i++)
@@ -760,261 +669,6 @@ done:
     free(pubs);
     free(sets);
     return status;
-}
-
-/* ---- the broker --------------------------------------------------------------------- */
-
-static void show_log(const bench_t *b)
-{
-    char buf[2048];
-    FILE *f = b->log[0] ? fopen(b->log, "r") : NULL;
-    if (f && fseek(f, -(long)(sizeof buf - 1), SEEK_END) != 0)
-        rewind(f);
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    if (n)
-        fprintf(stderr, "huddle: the broker's log ends:\n%s%s", buf, buf[n - 1] == '\n' ? "" : "\n");
-}
-
-/* SIGTERM, then waits (SIGKILL after BROKER_WAIT_S); -1 unless it stopped cleanly. */
-static int broker_stop(bench_t *b)
-{
-    pid_t pid = b->broker, got = 0;
-    int st = 0;
-    if (pid <= 0)
-        return 0;
-    b->broker = 0;
-    kill(pid, SIGTERM);
-    for (uint64_t deadline = now_ns() + BROKER_WAIT_S * NS; (got = reap(pid, &st)) == 0 && now_ns() < deadline;)
-        sleep_ns(10 * MS);
-    if (got == 0) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        fprintf(stderr, "huddle: the broker did not stop within %d s of SIGTERM: killed\n", BROKER_WAIT_S);
-        return -1;
-    }
-    if (got == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return 0;
-    fprintf(stderr, "huddle: the broker stopped badly on SIGTERM (%s %d)\n", WIFSIGNALED(st) ? "signal" : "status",
-            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-    return -1;
-}
-
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-    if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof a) && !getsockname(fd, (struct sockaddr *)&a, &len))
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-/* huddled on a fresh store, up once it has answered a Hello. Another process may take
- * the free port first: then the broker exits at once and is tried on another. */
-static int broker_start(bench_t *b, const char *prog)
-{
-    char store[PATH_MAX + 8];
-    snprintf(store, sizeof store, "%s/store", b->dir);
-    snprintf(b->log, sizeof b->log, "%s/huddled.log", b->dir);
-    for (int attempt = 0; attempt < 3 && !b->broker && !interrupted; attempt++) {
-        int port = free_port(), st;
-        snprintf(b->endpoint, sizeof b->endpoint, "tcp://127.0.0.1:%d", port);
-        pid_t parent = getpid(), pid = port > 0 ? fork() : -1;
-        if (pid < 0) {
-            fprintf(stderr, "huddle: cannot start the broker: %s\n", strerror(errno));
-            return -1;
-        }
-        if (pid == 0) { /* only async-signal-safe calls until exec */
-            prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the bench, even a killed one */
-            int in = open("/dev/null", O_RDONLY), out = open(b->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-            if (getppid() != parent || in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                _exit(127);
-            execl(prog, "huddled", "--store", store, "--endpoint", b->endpoint, "--log-level", "warn", (char *)NULL);
-            _exit(127);
-        }
-        b->broker = pid;
-        for (uint64_t deadline = now_ns() + BROKER_WAIT_S * NS; now_ns() < deadline && !interrupted;) {
-            hd_client_t *c = NULL;
-            if (reap(pid, &st) == pid) {
-                b->broker = 0;
-                break;
-            }
-            if (open_client(b, "bench-probe", 200, &c) == HD_CLIENT_OK) {
-                say("broker %d serving %s on %s%s", (int)pid, b->endpoint, store,
-                    hd_client_welcome(c)->insecure ? ", without encryption" : "");
-                hd_client_destroy(&c);
-                return 0;
-            }
-        }
-    }
-    fprintf(stderr, "huddle: the broker %s did not start%s\n", prog, b->broker ? " in time" : "");
-    return -1; /* the caller stops it and shows its log */
-}
-
-static int find_huddled(const char *given, char *out, size_t len)
-{
-    char self[PATH_MAX];
-    ssize_t n = given ? 0 : readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = '\0';
-    char *slash = strrchr(self, '/');
-    if (given)
-        snprintf(out, len, "%s", given);
-    else
-        snprintf(out, len, "%.*s/huddled", slash ? (int)(slash - self) : 1, slash ? self : ".");
-    if (access(out, X_OK) == 0)
-        return 0;
-    fprintf(stderr, "huddle: cannot run the broker %s: %s (build it with make, or give --huddled or --endpoint)\n",
-            out, strerror(errno));
-    return -1;
-}
-
-/* VmRSS, RssAnon (resident memory but the store's mapped file pages) and RssFile, kB. */
-static bool read_memory(pid_t pid, long kb[3])
-{
-    static const char *const keys[3] = {"VmRSS:", "RssAnon:", "RssFile:"};
-    char path[64], line[256];
-    int found = 0;
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f))
-        for (int k = 0; k < 3; k++)
-            if (!strncmp(line, keys[k], strlen(keys[k])) && ++found)
-                kb[k] = strtol(line + strlen(keys[k]), NULL, 10);
-    if (f)
-        fclose(f);
-    return found == 3;
-}
-
-/* ---- raw ceilings ------------------------------------------------------------------- */
-
-static void rmtree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    DIR *d = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        char child[PATH_MAX + 256];
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-            (size_t)snprintf(child, sizeof child, "%s/%s", path, e->d_name) < sizeof child)
-            rmtree(child);
-    }
-    if (d)
-        closedir(d);
-    if (S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path))
-        fprintf(stderr, "huddle: cannot remove %s: %s\n", path, strerror(errno));
-}
-
-/* Puts of `size` bytes under increasing keys (MDB_APPEND, as the store appends to its
- * log), per_commit of them per write transaction, in an environment with LMDB's default
- * flags: every commit is synced to the device. */
-static int lmdb_ceiling(const char *dir, size_t size, int per_commit, double *rate)
-{
-    MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
-    MDB_dbi dbi = 0;
-    uint8_t *val = calloc(1, size);
-    int rc = !val ? ENOMEM : mkdir(dir, 0700) ? errno : mdb_env_create(&env);
-    if (!rc && !(rc = mdb_env_set_mapsize(env, CEILING_MAP)) && !(rc = mdb_env_open(env, dir, 0, 0600)) &&
-        !(rc = mdb_txn_begin(env, NULL, 0, &txn)))
-        rc = (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
-    uint64_t n = 0, t0 = now_ns(), t = t0;
-    for (; !rc && t - t0 < CEILING_NS && !interrupted; t = now_ns()) {
-        rc = mdb_txn_begin(env, NULL, 0, &txn);
-        for (int k = 0; !rc && k < per_commit; k++) {
-            uint64_t key = htobe64(n + (uint64_t)k);
-            MDB_val kv = {sizeof key, &key}, vv = {size, val};
-            rc = mdb_put(txn, dbi, &kv, &vv, MDB_APPEND);
-        }
-        rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
-        n += rc ? 0 : (uint64_t)per_commit;
-    }
-    if (rc == MDB_MAP_FULL && n) /* a shorter run still gives the rate */
-        rc = 0;
-    if (rc)
-        fprintf(stderr, "huddle: LMDB in %s: %s\n", dir, mdb_strerror(rc));
-    *rate = t > t0 ? (double)n / ((double)(t - t0) / 1e9) : 0;
-    if (env)
-        mdb_env_close(env);
-    free(val);
-    rmtree(dir);
-    return rc || interrupted ? -1 : 0;
-}
-
-typedef struct {
-    void *ctx;
-    char endpoint[64];
-    size_t size;
-    atomic_bool stop;
-} zmq_sender_t;
-
-static bool zmq_opts(void *s, int linger, int opt, int v)
-{
-    return s && !zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) && !zmq_setsockopt(s, opt, &v, sizeof v);
-}
-
-static void *zmq_sender(void *arg)
-{
-    zmq_sender_t *z = arg;
-    void *s = zmq_socket(z->ctx, ZMQ_PUSH), *buf = calloc(1, z->size);
-    if (buf && zmq_opts(s, 0, ZMQ_SNDTIMEO, 100) && !zmq_connect(s, z->endpoint))
-        while (!atomic_load(&z->stop) && (zmq_send(s, buf, z->size, 0) >= 0 || errno == EAGAIN || errno == EINTR))
-            ;
-    if (s)
-        zmq_close(s);
-    free(buf);
-    return NULL;
-}
-
-/* PUSH -> PULL over tcp://127.0.0.1, one direction, counted at the receiver. */
-static int zmq_ceiling(size_t size, double *rate)
-{
-    zmq_sender_t z = {.ctx = zmq_ctx_new(), .size = size};
-    void *pull = z.ctx ? zmq_socket(z.ctx, ZMQ_PULL) : NULL, *buf = malloc(size);
-    size_t len = sizeof z.endpoint;
-    pthread_t sender;
-    int rc = -1;
-    bool started = buf && zmq_opts(pull, 0, ZMQ_RCVTIMEO, 2000) && !zmq_bind(pull, "tcp://127.0.0.1:*") &&
-                   !zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, z.endpoint, &len) &&
-                   !pthread_create(&sender, NULL, zmq_sender, &z);
-    if (started && zmq_recv(pull, buf, size, 0) >= 0) { /* timed from the first message */
-        uint64_t n = 0, t0 = now_ns(), t = t0;
-        while (t - t0 < CEILING_NS && !interrupted && zmq_recv(pull, buf, size, 0) >= 0)
-            if ((++n & 255) == 0)
-                t = now_ns();
-        *rate = (double)n / ((double)(now_ns() - t0) / 1e9);
-        rc = interrupted ? -1 : 0;
-    }
-    if (rc)
-        fprintf(stderr, "huddle: ZeroMQ loopback: %s\n", zmq_strerror(errno));
-    atomic_store(&z.stop, true);
-    if (pull)
-        zmq_close(pull);
-    if (started)
-        pthread_join(sender, NULL);
-    if (z.ctx)
-        zmq_ctx_term(z.ctx);
-    free(buf);
-    return rc;
-}
-
-static int measure_ceilings(const bench_t *b, ceilings_t *c)
-{
-    char commits[PATH_MAX + 16], batched[PATH_MAX + 16];
-    snprintf(commits, sizeof commits, "%s/lmdb-commits", b->dir);
-    snprintf(batched, sizeof batched, "%s/lmdb-batched", b->dir);
-    if (lmdb_ceiling(commits, (size_t)b->o.size, 1, &c->fsync_commits) ||
-        lmdb_ceiling(batched, (size_t)b->o.size, 100, &c->batched_puts) || zmq_ceiling((size_t)b->o.size, &c->zmq_msgs))
-        return -1;
-    say("ceilings: %.0f fsync'd commits/s, %.0f puts/s 100 a commit, %.0f ZeroMQ messages/s", c->fsync_commits,
-        c->batched_puts, c->zmq_msgs);
-    return 0;
 }
 
 /* ---- the command -------------------------------------------------------------------- */
@@ -1039,7 +693,8 @@ static void print_phase(const char *key, const phase_result_t *r)
     printf("}");
 }
 
-static void print_json(const bench_t *b, const phase_result_t r[2], bool phase2, const long *mem, const ceilings_t *c)
+static void print_json(const bench_t *b, const phase_result_t r[2], bool phase2, const long *mem,
+                       const bench_ceilings_t *c)
 {
     printf("{\"publishers\":%ld,\"subscribers\":%ld,\"size\":%ld,\"event_bytes\":%zu,\"duration_s\":%ld,\"rate\":%ld,"
            "\"window\":%ld", b->o.publishers, b->o.subscribers, b->o.size, b->event_bytes, b->o.duration, b->o.rate,
@@ -1077,11 +732,6 @@ int cmd_bench(const struct opts *o, char **argv)
         usage(stdout);
         return 0;
     }
-    verbose = b.o.verbose;
-    char huddled[PATH_MAX + 16];
-    if (!b.o.endpoint && find_huddled(b.o.huddled, huddled, sizeof huddled))
-        return 1;
-    snprintf(b.endpoint, sizeof b.endpoint, "%s", b.o.endpoint ? b.o.endpoint : "");
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
@@ -1100,20 +750,15 @@ int cmd_bench(const struct opts *o, char **argv)
 
     int status = 1;
     phase_result_t r[2];
-    ceilings_t ceilings;
+    bench_ceilings_t ceilings;
     long mem[3];
     bool have_mem = false, phase2 = false;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(b.dir, sizeof b.dir, "%s/huddle-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(b.dir)) {
-        fprintf(stderr, "huddle: cannot create a directory like %s: %s\n", b.dir, strerror(errno));
-        b.dir[0] = '\0';
+    if (!(b.env = bench_env_new(b.o.endpoint, b.o.huddled, b.o.verbose, &interrupted)) ||
+        (!b.o.no_ceilings && bench_ceilings_measure(b.env, (size_t)b.o.size, &ceilings)) ||
+        (!b.o.endpoint && bench_broker_start(b.env)) || start_subscribers(&b) ||
+        run_phase(&b, 1, (double)b.o.rate, &r[0]))
         goto done;
-    }
-    if ((!b.o.no_ceilings && measure_ceilings(&b, &ceilings)) || (!b.o.endpoint && broker_start(&b, huddled)) ||
-        start_subscribers(&b) || run_phase(&b, 1, (double)b.o.rate, &r[0]))
-        goto done;
-    have_mem = b.broker > 0 && read_memory(b.broker, mem);
+    have_mem = bench_broker_memory(b.env, mem);
     if (!b.o.rate && r[0].events_per_s > 0) {
         if (run_phase(&b, 2, r[0].events_per_s / 2, &r[1]))
             goto done;
@@ -1126,15 +771,14 @@ int cmd_bench(const struct opts *o, char **argv)
             sets[i] = &b.subs[i].deliver[p];
         r[p].deliver = percentiles(sets, (size_t)b.o.subscribers);
     }
-    status = broker_stop(&b) ? 1 : 0;
+    status = bench_broker_stop(b.env) ? 1 : 0;
 done:
     stop_subscribers(&b);
-    if (broker_stop(&b))
+    if (bench_broker_stop(b.env))
         status = 1;
     if (status && !interrupted)
-        show_log(&b);
-    if (b.dir[0])
-        rmtree(b.dir);
+        bench_broker_show_log(b.env);
+    bench_env_destroy(&b.env);
     for (int i = 0; b.subs && i < b.o.subscribers; i++)
         free(b.subs[i].deliver[0].v), free(b.subs[i].deliver[1].v);
     free(b.subs);
