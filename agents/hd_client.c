@@ -363,17 +363,29 @@ static void classify(hd_held_t h, hd_message_t *out)
 }
 
 /* Waits until a held delivery (or with deliveries_only false, anything held) is there;
- * its index goes to *at. */
+ * its index goes to *at. timeout_ms bounds the wait for frames, not the reopening of a
+ * lost session (hd_conn_ensure takes its own time), which happens even with no time
+ * left, but only once then, so that a broker dropping every session cannot keep the
+ * call from returning. */
 static int wait_held(hd_client_t *c, int timeout_ms, bool deliveries_only, size_t *at)
 {
     int64_t deadline = hd_conn_deadline(timeout_ms);
+    bool reopened = false;
     for (;;) {
         *at = deliveries_only ? hd_conn_held_find_deliver(c) : c->held_len ? 0 : SIZE_MAX;
         if (*at != SIZE_MAX)
             return HD_CLIENT_OK;
         if (c->closed)
             return HD_CLIENT_ECLOSED;
-        int rc = c->connected ? hd_conn_pump(c, deadline, 0, NULL) : hd_conn_ensure(c, deadline);
+        int rc;
+        if (c->connected) {
+            rc = hd_conn_pump(c, deadline, 0, NULL);
+        } else if (reopened && hd_time_mono_ms() >= deadline) {
+            return HD_CLIENT_ETIMEOUT;
+        } else {
+            rc = hd_conn_ensure(c, deadline);
+            reopened = true;
+        }
         if (rc < 0 && rc != HD_CLIENT_ELOST)
             return rc;
     }

@@ -199,12 +199,16 @@ int hd_client_publish(hd_client_t *self, const Huddle__Event *ev, hd_publish_res
 /* Pipelined publish: sends and returns at once with the request's corr in *corr; the
  * reply comes from hd_client_recv. Give every event its own message_id if you may need
  * to send it again after HD_MESSAGE_RECONNECTED (an empty one is generated and only
- * the reply will tell it). HD_CLIENT_EFULL when max_pipelined replies are outstanding. */
+ * the reply will tell it). HD_CLIENT_EFULL when max_pipelined replies are outstanding.
+ * A lost session is reopened first, as hd_client_recv does. */
 int hd_client_send_publish(hd_client_t *self, const Huddle__Event *ev, uint64_t *corr);
 
 /* The next incoming frame of any kind, held ones first, waiting up to timeout_ms
- * (negative = no limit, 0 = only what is there). Reconnects if the session was lost.
- * Release *out with hd_message_release. */
+ * (negative = no limit, 0 = only what is there) for one. A lost session is reopened
+ * first, even with timeout_ms 0: once its back-off is over, Hello, Welcome and the
+ * re-subscriptions get up to request_timeout_ms (longer if timeout_ms is), so such a
+ * call can return that much later than timeout_ms; a signal still ends it
+ * (HD_CLIENT_EINTR). Release *out with hd_message_release. */
 int hd_client_recv(hd_client_t *self, int timeout_ms, hd_message_t *out);
 void hd_message_release(hd_message_t *msg);
 
@@ -216,9 +220,9 @@ int hd_client_subscribe(hd_client_t *self, const char *name, const Huddle__Filte
                         bool from_start, hd_subscribed_t *out);
 
 /* The next delivery of any subscription, waiting up to timeout_ms (negative = no
- * limit). A lost connection is reopened and re-subscribed on the way; redeliveries of
- * seqs already handed over are dropped. HD_CLIENT_ETIMEOUT when none came. Release
- * *out with hd_delivery_release. */
+ * limit). A lost connection is reopened and re-subscribed on the way, with the time
+ * that takes as in hd_client_recv; redeliveries of seqs already handed over are
+ * dropped. HD_CLIENT_ETIMEOUT when none came. Release *out with hd_delivery_release. */
 int hd_client_next(hd_client_t *self, int timeout_ms, hd_delivery_t *out);
 void hd_delivery_release(hd_delivery_t *d);
 

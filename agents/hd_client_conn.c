@@ -662,8 +662,25 @@ static int session_try(hd_client_t *c, int64_t deadline)
     return HD_CLIENT_OK;
 }
 
+/* Why an attempt at a session failed, for the log: before the Welcome or after it. */
+static const char *attempt_failure(const hd_client_t *c, int rc)
+{
+    if (rc == HD_CLIENT_EPROTO)
+        return c->connected ? "unexpected answer to a re-subscribe" : "unexpected answer to Hello";
+    return c->connected ? "re-subscribing did not finish" : "no Welcome in time";
+}
+
 int hd_conn_ensure(hd_client_t *c, int64_t deadline)
 {
+    if (c->connected)
+        return HD_CLIENT_OK;
+    /* The session gets its own time, after the back-off, however short the caller's: cut
+     * shorter, a poll would abandon every session before its Welcome or re-subscriptions. */
+    int64_t start = hd_time_mono_ms();
+    if (c->retry_at > start)
+        start = c->retry_at;
+    if (deadline < start + c->cfg.request_timeout_ms)
+        deadline = start + c->cfg.request_timeout_ms;
     while (!c->connected) {
         if (c->closed)
             return HD_CLIENT_ECLOSED;
@@ -692,7 +709,7 @@ int hd_conn_ensure(hd_client_t *c, int64_t deadline)
             return rc;
         }
         if (c->sock || c->connected)
-            hd_conn_lost(c, rc == HD_CLIENT_EPROTO ? "unexpected answer to Hello" : "no Welcome in time", 0);
+            hd_conn_lost(c, attempt_failure(c, rc), 0);
     }
     return HD_CLIENT_OK;
 }

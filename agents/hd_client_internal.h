@@ -88,8 +88,11 @@ int hd_conn_jitter(hd_client_t *c, int base_ms);
 int hd_conn_sleep_until(int64_t t);
 
 /* Opens a session if there is none: waits out the back-off, connects, Hello, Welcome,
- * subscribes again. Gives up at deadline (HD_CLIENT_ETIMEOUT), on a fatal refusal
- * (HD_CLIENT_EREJECTED for the first session, HD_CLIENT_ECLOSED after), or a signal. */
+ * subscribes again, attempt after attempt with the back-off between. Gives up at the
+ * later of deadline and request_timeout_ms after the pending back-off ends, so a
+ * caller's short or zero wait never cuts a session short (HD_CLIENT_ETIMEOUT); on a
+ * fatal refusal (HD_CLIENT_EREJECTED for the first session, HD_CLIENT_ECLOSED after);
+ * or at a signal. */
 int hd_conn_ensure(hd_client_t *c, int64_t deadline);
 
 /* Ends the session: closes the socket, schedules the reconnect (back-off, at least
