@@ -737,7 +737,7 @@ static void test_failed_commit_rejects_whole_batch(void **state)
     m.topic = S("bulk");
     m.text = text;
     enum { N = 120 }; /* ~420 KiB: more than the 256 KiB map holds */
-    char ids[N][16];
+    char ids[N][24];
     for (int i = 0; i < N; i++) {
         snprintf(ids[i], sizeof ids[i], "bulk-%d", i);
         ev.message_id = ids[i];
