@@ -17,6 +17,7 @@
 #include "codec.h"
 #include "hd_time.h"
 #include "log.h"
+#include "record.h"
 #include "timer.h"
 #include "wire.h"
 
@@ -391,14 +392,13 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         rc = STORE_EINVAL; /* r says why */
     }
 
-    size_t len = huddle__event__get_packed_size(ev);
-    uint8_t *bytes = rc == STORE_OK ? malloc(len ? len : 1) : NULL;
+    size_t len = 0;
+    uint8_t *bytes = rc == STORE_OK ? record_pack(&ev->base, &len) : NULL;
     if (rc == STORE_OK && !bytes) {
         rc = STORE_ENOMEM;
         reject_store(b, &r, rc);
     }
     if (rc == STORE_OK) {
-        huddle__event__pack(ev, bytes);
         rc = store_append(txn, bytes, len, &seq);
         cached_t e = {seq, f, NULL, ev, bytes, len};
         if (rc == STORE_OK && broker_pending_add(b, &e) != 0)

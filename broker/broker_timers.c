@@ -7,6 +7,7 @@
 
 #include "broker_internal.h"
 #include "log.h"
+#include "record.h"
 #include "timer.h"
 
 /* ---- timers -------------------------------------------------------------- */
@@ -36,11 +37,10 @@ static int fire_one(store_txn_t *txn, const Huddle__TimerRecord *t, void *ctx)
     tf.due_at_ms = t->due_at_ms;
     tf.fired_at_ms = now;
     tf.created_by_seq = t->created_by_seq;
-    size_t len = huddle__event__get_packed_size(&ev);
-    uint8_t *bytes = malloc(len ? len : 1);
+    size_t len;
+    uint8_t *bytes = record_pack(&ev.base, &len);
     if (!bytes)
         return STORE_ENOMEM;
-    huddle__event__pack(&ev, bytes);
     uint64_t seq;
     int rc = store_append(txn, bytes, len, &seq);
     Huddle__Event *own = rc == STORE_OK ? huddle__event__unpack(NULL, len, bytes) : NULL;

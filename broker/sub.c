@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
+
 /* Largest entry count of each filter list (the bounds documented in state.proto). */
 #define FILTER_KINDS_MAX 64
 #define FILTER_NHS_MAX 1000
@@ -298,14 +300,8 @@ int sub_persist(store_txn_t *txn, sub_t *s, int64_t now_ms)
     r.created_at_ms = s->created_at_ms;
     r.updated_at_ms = now_ms;
     r.start_after_seq = s->start_after_seq;
-    size_t len = huddle__subscription_record__get_packed_size(&r);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf)
-        return STORE_ENOMEM;
-    huddle__subscription_record__pack(&r, buf);
     char key[sizeof s->agent_id + sizeof s->name];
-    int rc = store_put(txn, STORE_SUBSCRIPTIONS, key, record_key(s, key), buf, len);
-    free(buf);
+    int rc = record_put(txn, STORE_SUBSCRIPTIONS, key, record_key(s, key), &r.base, false);
     if (rc == STORE_OK)
         s->persist = false;
     return rc;

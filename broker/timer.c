@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
+
 static void timer_key(uint8_t key[16], int64_t due, uint64_t id)
 {
     store_key_u64(key, due < 0 ? 0 : (uint64_t)due);
@@ -17,16 +19,9 @@ int timer_add(store_txn_t *txn, Huddle__TimerRecord *rec)
     int rc = store_next_id(txn, "timer", &rec->timer_id);
     if (rc)
         return rc;
-    size_t len = huddle__timer_record__get_packed_size(rec);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf)
-        return STORE_ENOMEM;
-    huddle__timer_record__pack(rec, buf);
     uint8_t key[16];
     timer_key(key, rec->due_at_ms, rec->timer_id);
-    rc = store_insert(txn, STORE_TIMERS, key, sizeof key, buf, len);
-    free(buf);
-    return rc;
+    return record_put(txn, STORE_TIMERS, key, sizeof key, &rec->base, true);
 }
 
 int timer_cancel(store_txn_t *txn, int64_t due_at_ms, uint64_t timer_id)

@@ -653,6 +653,34 @@ static void test_ping_stats_and_bounded_queue(void **state)
     expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "");
 }
 
+/* A publish frame of a MESSAGE with a text of n bytes, for filling the store. The
+ * frame points into the struct: use bk.fr where it is. */
+typedef struct {
+    Huddle__Frame fr;
+    Huddle__Publish p;
+    Huddle__Event ev;
+    Huddle__Message m;
+    char text[4096];
+} bulk_t;
+
+static void bulk_init(bulk_t *bk, size_t n)
+{
+    huddle__frame__init(&bk->fr);
+    huddle__publish__init(&bk->p);
+    huddle__event__init(&bk->ev);
+    huddle__message__init(&bk->m);
+    memset(bk->text, 'x', n);
+    bk->text[n] = '\0';
+    bk->fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
+    bk->fr.publish = &bk->p;
+    bk->p.event = &bk->ev;
+    bk->ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
+    bk->ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
+    bk->ev.message = &bk->m;
+    bk->m.topic = S("bulk");
+    bk->m.text = bk->text;
+}
+
 static void test_store_full_then_reads_and_acks(void **state)
 {
     fx_t *f = *state;
@@ -665,25 +693,14 @@ static void test_store_full_then_reads_and_acks(void **state)
     hello(f, "p1", "pub");
     hello(f, "s1", "sub");
     subscribe(f, "s1", "all", NULL, 1, true);
-    Huddle__Frame fr = HUDDLE__FRAME__INIT;
-    Huddle__Publish p = HUDDLE__PUBLISH__INIT;
-    Huddle__Event ev = HUDDLE__EVENT__INIT;
-    Huddle__Message m = HUDDLE__MESSAGE__INIT;
-    static char text[3000];
-    memset(text, 'x', sizeof text - 1);
-    fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
-    fr.publish = &p;
-    p.event = &ev;
-    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
-    ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
-    ev.message = &m;
-    m.topic = S("bulk");
-    m.text = text;
+    bulk_t bk;
+    bulk_init(&bk, 3000);
+    Huddle__Frame fr = bk.fr;
     char id[32];
     bool full = false;
     for (int i = 0; i < 1000 && !full; i++) {
         snprintf(id, sizeof id, "bulk-%d", i);
-        ev.message_id = id;
+        bk.ev.message_id = id;
         send_frame(f, "p1", &fr);
         broker_commit(f->b);
         Huddle__Frame *r = take(f, "p1");
@@ -722,25 +739,14 @@ static void test_failed_commit_rejects_whole_batch(void **state)
 
     store_txn_t *pin;
     assert_int_equal(store_read_begin(f->store, &pin), STORE_OK);
-    Huddle__Frame fr = HUDDLE__FRAME__INIT;
-    Huddle__Publish p = HUDDLE__PUBLISH__INIT;
-    Huddle__Event ev = HUDDLE__EVENT__INIT;
-    Huddle__Message m = HUDDLE__MESSAGE__INIT;
-    static char text[3500];
-    memset(text, 'y', sizeof text - 1);
-    fr.body_case = HUDDLE__FRAME__BODY_PUBLISH;
-    fr.publish = &p;
-    p.event = &ev;
-    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE;
-    ev.payload_case = HUDDLE__EVENT__PAYLOAD_MESSAGE;
-    ev.message = &m;
-    m.topic = S("bulk");
-    m.text = text;
+    bulk_t bk;
+    bulk_init(&bk, 3500);
+    Huddle__Frame fr = bk.fr;
     enum { N = 120 }; /* ~420 KiB: more than the 256 KiB map holds */
     char ids[N][24];
     for (int i = 0; i < N; i++) {
         snprintf(ids[i], sizeof ids[i], "bulk-%d", i);
-        ev.message_id = ids[i];
+        bk.ev.message_id = ids[i];
         send_frame(f, "p1", &fr);
     }
     broker_commit(f->b);
@@ -759,7 +765,7 @@ static void test_failed_commit_rejects_whole_batch(void **state)
 
     /* the same frames again, with nothing pinning the map: all stored, once */
     for (int i = 0; i < N; i++) {
-        ev.message_id = ids[i];
+        bk.ev.message_id = ids[i];
         send_frame(f, "p1", &fr);
     }
     broker_commit(f->b);
