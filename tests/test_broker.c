@@ -585,6 +585,40 @@ static void test_timers_fire_once_under_test_clock(void **state)
     assert_int_equal(st.entries[STORE_TIMERS], 0);
 }
 
+/* Quiet sessions get a Ping after heartbeat_ivl; silent ones are dropped after
+ * session_idle, their subscriptions detached; the next due timer sets the wake-up. */
+static void test_heartbeats_expiry_and_wakeup(void **state)
+{
+    fx_t *f = *state;
+    stop(f);
+    f->cfg.test_mode = false; /* the real clock, so timers set the wake-up */
+    start(f);
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "inbox", NULL, 10, true);
+    int64_t mono = hd_time_mono_ms();
+    broker_tick(f->b, mono + (int64_t)f->cfg.heartbeat_ivl / 2);
+    assert_null(take(f, "s1"));
+    broker_tick(f->b, mono + (int64_t)f->cfg.heartbeat_ivl + 2000);
+    Huddle__Frame *p = expect(f, "s1", HUDDLE__FRAME__BODY_PING);
+    assert_int_equal(p->corr, 0);
+    codec_frame_free(&p);
+    broker_tick(f->b, mono + (int64_t)f->cfg.heartbeat_ivl + 4000); /* one Ping outstanding at a time */
+    assert_null(take(f, "s1"));
+    int64_t later = mono + (int64_t)f->cfg.session_idle + 5000;
+    broker_tick(f->b, later);
+    assert_null(sess(f, "s1")); /* dropped */
+    hello(f, "s2", "sub");      /* its subscription was detached: it resumes elsewhere */
+    subscribe(f, "s2", "inbox", NULL, 10, false);
+
+    assert_true(broker_next_wakeup(f->b, later, 60000) <= 1000); /* the next sweep */
+    Huddle__TimerRecord tr = HUDDLE__TIMER_RECORD__INIT;
+    tr.kind = HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW;
+    tr.due_at_ms = hd_time_now_ms() + 200;
+    assert_int_equal(broker_schedule(f->b, &tr), STORE_OK);
+    broker_commit(f->b);
+    assert_true(broker_next_wakeup(f->b, later, 60000) <= 200); /* the timer */
+}
+
 static void test_clock_only_in_test_mode(void **state)
 {
     fx_t *f = *state;
@@ -823,6 +857,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_after_reconnect_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsubscribe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timers_fire_once_under_test_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heartbeats_expiry_and_wakeup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_only_in_test_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping_stats_and_bounded_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_full_then_reads_and_acks, setup, teardown),
