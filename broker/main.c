@@ -3,8 +3,13 @@
  * agents until SIGTERM or SIGINT. Exit status: 0 after a clean stop, 1 when it cannot
  * start (with a sentence on stderr), 2 for a bad command line.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "broker.h"
 #include "config.h"
@@ -40,9 +45,21 @@ int main(int argc, char **argv)
     store_t *store = NULL;
     broker_t *b = NULL;
     loop_t *loop = NULL;
+    int lock_fd = -1;
     int status = 1;
     if (store_open(&store, &sc, err, sizeof err) != STORE_OK) {
         log_error("%s", err);
+        goto done;
+    }
+    /* One broker per store, and no offline registry change while it runs: both take
+     * this lock (the kernel drops it when the process dies, even by SIGKILL). */
+    char lock_path[CONFIG_PATH_MAX + 16];
+    snprintf(lock_path, sizeof lock_path, "%s/huddled.lock", cfg.store);
+    lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        log_error("cannot lock %s: %s", lock_path,
+                  errno == EWOULDBLOCK ? "another huddled, or a huddle command changing the registry, is using this store"
+                                       : strerror(errno));
         goto done;
     }
     if (broker_new(&b, &cfg, store) != STORE_OK) {
@@ -67,5 +84,7 @@ done:
     loop_destroy(&loop);
     broker_destroy(&b);
     store_close(&store);
+    if (lock_fd >= 0)
+        close(lock_fd);
     return status;
 }

@@ -282,6 +282,17 @@ static void test_idempotent_retry(void **state)
     hd_client_destroy(&pub);
 }
 
+static void test_one_broker_per_store(void **state)
+{
+    fx_t *f = *state;
+    tu_broker_t second = {0};
+    assert_int_not_equal(tu_broker_start(&second, f->dir, NULL), 0); /* exits at once */
+    assert_true(tu_file_contains(f->broker.log, "another huddled"));
+    hd_client_t *pub = agent(f, "still-served");
+    assert_int_equal(publish(pub, "m-1", "news", false), 1);
+    hd_client_destroy(&pub);
+}
+
 /* ---- raw frames ---- */
 
 static Huddle__Frame *raw_exchange(void *sock, const void *data, size_t len)
@@ -608,6 +619,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slow_subscriber_does_not_delay_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_after_last_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_broker_per_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_codes_from_real_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_drains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_kill9_loses_nothing_accepted, setup, teardown),
