@@ -115,7 +115,7 @@ $(BROKER_LIB): $(BROKER_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/huddle: $(TOOL_OBJ) $(LIB)
+$(BIN)/huddle: $(TOOL_OBJ) $(BROKER_LIB) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 

@@ -1,6 +1,8 @@
 /*
- * huddle — the operator's command line: create a store, inspect it, back it up, and
- * try a running broker with the publish and subscribe examples (tools/cmd_pubsub.c).
+ * huddle — the operator's command line: create a store, inspect it, back it up, edit
+ * the registry of a stopped broker (init, keygen, agent, neighbourhood, practice:
+ * tools/cmd_registry.c), and try a running broker with the publish and subscribe
+ * examples (tools/cmd_pubsub.c).
  *
  * Each command is one row of the table below, run on the store named by --store,
  * $HUDDLE_STORE, or var/store. Commands that only read (stat, backup) open the store
@@ -30,7 +32,6 @@ typedef struct {
     int (*run)(const opts_t *o, char **argv);
 } command_t;
 
-static int cmd_init(const opts_t *o, char **argv);
 static int cmd_stat(const opts_t *o, char **argv);
 static int cmd_backup(const opts_t *o, char **argv);
 static int cmd_help(const opts_t *o, char **argv);
@@ -40,9 +41,21 @@ int cmd_publish(const opts_t *o, char **argv);
 int cmd_subscribe(const opts_t *o, char **argv);
 /* tools/cmd_bench.c */
 int cmd_bench(const opts_t *o, char **argv);
+/* tools/cmd_registry.c */
+int cmd_init(const opts_t *o, char **argv);
+int cmd_keygen(const opts_t *o, char **argv);
+int cmd_agent(const opts_t *o, char **argv);
+int cmd_neighbourhood(const opts_t *o, char **argv);
+int cmd_practice(const opts_t *o, char **argv);
+/* The store the command runs on, for the commands in other files. */
+const char *huddle_store_path(const opts_t *o);
 
 static const command_t commands[] = {
-    {"init", "", 0, "create the store if it does not exist yet", cmd_init},
+    {"init", "[OPTIONS]", -1, "create the store, the broker's keys and the first admin (--help)", cmd_init},
+    {"keygen", "[--out PREFIX]", -1, "write a new CURVE keypair for an agent", cmd_keygen},
+    {"agent", "COMMAND", -1, "add, list, show, revoke agents or rotate a key (offline)", cmd_agent},
+    {"neighbourhood", "COMMAND", -1, "add or list neighbourhoods (offline)", cmd_neighbourhood},
+    {"practice", "COMMAND", -1, "add or list GP practices (offline)", cmd_practice},
     {"stat", "", 0, "show the store's size, event log position and tables", cmd_stat},
     {"backup", "DEST", 1, "hot backup: a compacted, consistent copy written to DEST/data.mdb", cmd_backup},
     {"publish", "[OPTIONS] TEXT", -1, "publish a MESSAGE event to a running broker (--help for options)", cmd_publish},
@@ -82,27 +95,9 @@ static int open_store(const opts_t *o, bool read_only, store_t **out)
     return rc;
 }
 
-static bool store_exists(const char *path)
+const char *huddle_store_path(const opts_t *o)
 {
-    char file[4096];
-    struct stat st;
-    snprintf(file, sizeof file, "%s/data.mdb", path);
-    return stat(file, &st) == 0;
-}
-
-static int cmd_init(const opts_t *o, char **argv)
-{
-    (void)argv;
-    if (store_exists(o->store_path)) {
-        fprintf(stderr, "huddle: %s already holds a store; nothing changed\n", o->store_path);
-        return 1;
-    }
-    store_t *s;
-    if (open_store(o, false, &s))
-        return 1;
-    store_close(&s);
-    printf("created store %s (schema version %u)\n", o->store_path, STORE_SCHEMA_VERSION);
-    return 0;
+    return o->store_path;
 }
 
 static void print_bytes(const char *label, size_t n)
