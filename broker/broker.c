@@ -385,7 +385,10 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         ev->scope = NULL;
     }
     wf_ctx_t ctx = {txn, s->agent_id, now};
-    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, "") != 0) {
+    char journey[32];
+    snprintf(journey, sizeof journey, "seq-%llu", (unsigned long long)seq);
+    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, "") != 0 ||
+        (!ev->correlation_id[0] && set_string(&ev->correlation_id, journey) != 0)) {
         rc = STORE_ENOMEM;
         reject_store(b, &r, rc);
     } else if (workflow_kind(ev->kind)->apply(&ctx, ev, &r) != 0) {

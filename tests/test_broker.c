@@ -278,6 +278,7 @@ static void test_accepted_only_after_commit(void **state)
     assert_int_equal(ev->seq, 2);
     assert_string_equal(ev->sender, "pub");
     assert_string_equal(ev->message_id, "m-2");
+    assert_string_equal(ev->correlation_id, "seq-2"); /* a journey starts here */
     assert_true(ev->received_at_ms > 0);
     huddle__event__free_unpacked(ev, NULL);
     store_txn_end(&r);
