@@ -31,11 +31,6 @@ session_table_t *broker_sessions(broker_t *b)
     return b->sessions;
 }
 
-void broker_counters(const broker_t *b, broker_counters_t *out)
-{
-    *out = b->c;
-}
-
 /* ---- events: pending in the batch, then cached -------------------------- */
 
 static void cached_free(cached_t *e)

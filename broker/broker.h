@@ -65,11 +65,4 @@ int64_t broker_now(const broker_t *b);
 /* Schedules a timer in the open batch (beginning one if needed); timer_id is set. */
 int broker_schedule(broker_t *b, Huddle__TimerRecord *rec);
 
-/* Counters for logs and tests. */
-typedef struct {
-    uint64_t batches, accepted, duplicates, rejected, deliveries, acks, timers_fired, commit_failures;
-    uint32_t max_batch;
-} broker_counters_t;
-void broker_counters(const broker_t *b, broker_counters_t *out);
-
 #endif

@@ -16,6 +16,12 @@
 /* Sessions are swept for heartbeats and expiry this often. */
 #define SWEEP_MS 1000
 
+/* Counters since start, reported by the STATS query. */
+typedef struct {
+    uint64_t batches, accepted, duplicates, rejected, deliveries, acks, timers_fired, commit_failures;
+    uint32_t max_batch;
+} broker_counters_t;
+
 /* A reply held until its batch commits. */
 typedef struct {
     uint64_t session_id;

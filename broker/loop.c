@@ -102,11 +102,6 @@ void loop_destroy(loop_t **self_p)
     *self_p = NULL;
 }
 
-const char *loop_endpoint(const loop_t *l)
-{
-    return l->endpoint;
-}
-
 /* Reads up to batch_max messages that are ready, without waiting. */
 static void read_ready(loop_t *l)
 {

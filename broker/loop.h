@@ -21,9 +21,6 @@ typedef struct loop loop_t;
 int loop_new(loop_t **out, const config_t *cfg, broker_t *b, char *err, size_t errlen);
 void loop_destroy(loop_t **self_p);
 
-/* The endpoint actually bound (a "*" port resolved), for logs and tests. */
-const char *loop_endpoint(const loop_t *l);
-
 /* SIGTERM and SIGINT ask the running loop to stop; SIGPIPE is ignored. */
 void loop_install_signals(void);
 
