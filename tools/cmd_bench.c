@@ -18,7 +18,6 @@
  * --verbose, errors always), leaves a process or a directory behind, or opens a store
  * other than its own.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +31,7 @@
 
 #include "bench_env.h"
 #include "hd_client.h"
+#include "options.h"
 
 /* Called from the command table in huddle.c. */
 struct opts;
@@ -51,31 +51,25 @@ typedef struct {
     bool no_ceilings, verbose, help;
 } bench_opts_t;
 
-typedef enum { OPT_NUMBER, OPT_TEXT, OPT_FLAG } opt_type_t;
+#define NUMBER(flag_, arg_, field, min_, max_, help_)                                                          \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_NUMBER, .offset = offsetof(bench_opts_t, field), .min = min_, \
+     .max = max_, .help = help_}
+#define OPT(flag_, arg_, type_, field, help_) \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_##type_, .offset = offsetof(bench_opts_t, field), .help = help_}
 
-typedef struct {
-    const char *flag, *arg; /* arg "" for a flag */
-    opt_type_t type;
-    size_t offset;          /* of the field in bench_opts_t */
-    long min, max;
-    const char *help;
-} option_t;
-
-#define OPT(flag, arg, type, field, min, max, help) {flag, arg, type, offsetof(bench_opts_t, field), min, max, help}
-
-static const option_t options[] = {
-    OPT("--publishers", "N", OPT_NUMBER, publishers, 1, 256, "publisher threads, one connection each (default 4)"),
-    OPT("--subscribers", "M", OPT_NUMBER, subscribers, 0, 256, "subscriber threads, one subscription each (default 4)"),
-    OPT("--size", "BYTES", OPT_NUMBER, size, 1, 65536, "serialized size of each published event (default 512)"),
-    OPT("--duration", "SECONDS", OPT_NUMBER, duration, 1, 3600, "length of each phase (default 10)"),
-    OPT("--rate", "EVENTS_PER_S", OPT_NUMBER, rate, 0, 10000000,
+static const options_row_t options[] = {
+    NUMBER("--publishers", "N", publishers, 1, 256, "publisher threads, one connection each (default 4)"),
+    NUMBER("--subscribers", "M", subscribers, 0, 256, "subscriber threads, one subscription each (default 4)"),
+    NUMBER("--size", "BYTES", size, 1, 65536, "serialized size of each published event (default 512)"),
+    NUMBER("--duration", "SECONDS", duration, 1, 3600, "length of each phase (default 10)"),
+    NUMBER("--rate", "EVENTS_PER_S", rate, 0, 10000000,
         "one phase at this total rate (default 0: as fast as possible, then at half that)"),
-    OPT("--window", "N", OPT_NUMBER, window, 1, 100000, "publishes in flight per publisher (default 256)"),
-    OPT("--endpoint", "E", OPT_TEXT, endpoint, 0, 0, "use the broker running at E (default: start one on a fresh store)"),
-    OPT("--huddled", "PATH", OPT_TEXT, huddled, 0, 0, "the broker to start (default: huddled beside this huddle)"),
-    OPT("--no-ceilings", "", OPT_FLAG, no_ceilings, 0, 0, "skip this machine's raw LMDB and ZeroMQ ceilings"),
-    OPT("--verbose", "", OPT_FLAG, verbose, 0, 0, "report progress on stderr"),
-    OPT("--help", "", OPT_FLAG, help, 0, 0, "show this help"),
+    NUMBER("--window", "N", window, 1, 100000, "publishes in flight per publisher (default 256)"),
+    OPT("--endpoint", "E", TEXT, endpoint, "use the broker running at E (default: start one on a fresh store)"),
+    OPT("--huddled", "PATH", TEXT, huddled, "the broker to start (default: huddled beside this huddle)"),
+    OPT("--no-ceilings", "", FLAG, no_ceilings, "skip this machine's raw LMDB and ZeroMQ ceilings"),
+    OPT("--verbose", "", FLAG, verbose, "report progress on stderr"),
+    OPT("--help", "", FLAG, help, "show this help"),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -171,47 +165,8 @@ static void usage(FILE *out)
                  "Measures end-to-end throughput (publishers -> broker -> durable store -> subscribers,\n"
                  "with acks) and publish->Accepted and publish->Deliver latency over TCP loopback,\n"
                  "beside this machine's raw LMDB and ZeroMQ ceilings, and prints one JSON line.\n\nOptions:\n");
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        char left[40];
-        snprintf(left, sizeof left, "%s%s%s", options[i].flag, options[i].arg[0] ? " " : "", options[i].arg);
-        fprintf(out, "  %-24s %s\n", left, options[i].help);
-    }
+    options_usage(out, options, N_OPTIONS, 24);
     fprintf(out, "\nEnvironment, with --endpoint: HUDDLE_SERVER_KEY, HUDDLE_SECRET_KEY (Z85 CURVE keys).\n");
-}
-
-static int parse(char **argv, bench_opts_t *o)
-{
-    for (int i = 0; argv[i]; i++) {
-        const option_t *opt = NULL;
-        for (size_t k = 0; k < N_OPTIONS && !opt; k++)
-            if (!strcmp(argv[i], options[k].flag) || (!strcmp(argv[i], "-h") && !strcmp(options[k].flag, "--help")))
-                opt = &options[k];
-        if (!opt) {
-            fprintf(stderr, "huddle: bench: unknown option '%s'\n", argv[i]);
-            return -1;
-        }
-        char *field = (char *)o + opt->offset, *end;
-        const char *value = opt->type == OPT_FLAG ? "" : argv[++i];
-        if (!value || (opt->type != OPT_FLAG && !*value)) {
-            fprintf(stderr, "huddle: bench: %s needs a value\n", opt->flag);
-            return -1;
-        }
-        if (opt->type == OPT_FLAG) {
-            *(bool *)(void *)field = true;
-        } else if (opt->type == OPT_TEXT) {
-            *(const char **)(void *)field = value;
-        } else {
-            errno = 0;
-            long v = strtol(value, &end, 10);
-            if (errno || *end || v < opt->min || v > opt->max) {
-                fprintf(stderr, "huddle: bench: %s takes a whole number from %ld to %ld, not '%s'\n", opt->flag,
-                        opt->min, opt->max, value);
-                return -1;
-            }
-            *(long *)(void *)field = v;
-        }
-    }
-    return 0;
 }
 
 static void samples_add(samples_t *s, uint64_t ns)
@@ -720,7 +675,7 @@ int cmd_bench(const struct opts *o, char **argv)
 {
     (void)o;
     bench_t b = {.o = {4, 4, 512, 10, 0, 256, NULL, NULL, false, false, false}};
-    if (parse(argv, &b.o)) {
+    if (options_parse(options, N_OPTIONS, argv, &b.o, "bench", NULL, 0, NULL)) {
         usage(stderr);
         return 2;
     }

@@ -13,7 +13,6 @@
  * agent's secret key), both Z85. Without them the connection is plain TCP, which only
  * a broker in development mode accepts.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
@@ -23,6 +22,7 @@
 
 #include "hd_client.h"
 #include "hd_time.h"
+#include "options.h"
 
 /* Called from the command table in huddle.c. */
 struct opts;
@@ -35,97 +35,40 @@ typedef struct {
     bool from_start, help;
 } pubsub_opts_t;
 
-typedef enum { OPT_TEXT, OPT_NUMBER, OPT_FLAG } opt_type_t;
+/* Numbers from 0 to 10^9. */
+#define OPT(flag_, arg_, type_, field, help_)                                                       \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_##type_, .offset = offsetof(pubsub_opts_t, field), \
+     .max = 1000000000, .help = help_}
 
-typedef struct {
-    const char *flag;
-    const char *arg; /* shown in the usage; "" for a flag */
-    opt_type_t type;
-    size_t offset;   /* of the field in pubsub_opts_t */
-    const char *help;
-} option_t;
-
-#define OPT(flag, arg, type, field, help) {flag, arg, type, offsetof(pubsub_opts_t, field), help}
-
-static const option_t publish_options[] = {
-    OPT("--endpoint", "E", OPT_TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
-    OPT("--agent", "ID", OPT_TEXT, agent, "agent id to claim (default demo-publisher)"),
-    OPT("--topic", "T", OPT_TEXT, topic, "message topic (default demo)"),
-    OPT("--message-id", "M", OPT_TEXT, message_id, "idempotency key: M sent again is stored once (default: new)"),
-    OPT("--count", "N", OPT_NUMBER, count, "publish N events (default 1), with --message-id as M-1 ... M-N"),
-    OPT("--help", "", OPT_FLAG, help, "show this help"),
+static const options_row_t publish_options[] = {
+    OPT("--endpoint", "E", TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
+    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default demo-publisher)"),
+    OPT("--topic", "T", TEXT, topic, "message topic (default demo)"),
+    OPT("--message-id", "M", TEXT, message_id, "idempotency key: M sent again is stored once (default: new)"),
+    OPT("--count", "N", NUMBER, count, "publish N events (default 1), with --message-id as M-1 ... M-N"),
+    OPT("--help", "", FLAG, help, "show this help"),
 };
 
-static const option_t subscribe_options[] = {
-    OPT("--endpoint", "E", OPT_TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
-    OPT("--agent", "ID", OPT_TEXT, agent, "agent id to claim (default demo-subscriber)"),
-    OPT("--name", "NAME", OPT_TEXT, name, "durable subscription name (default demo)"),
-    OPT("--topic", "T", OPT_TEXT, topic, "message topic to receive (default demo)"),
-    OPT("--from-start", "", OPT_FLAG, from_start, "a new subscription starts at the first event in the log"),
-    OPT("--count", "N", OPT_NUMBER, count, "stop after N deliveries (default: until Ctrl-C)"),
-    OPT("--credit", "C", OPT_NUMBER, credit, "deliveries in flight before an ack (default: the broker's)"),
-    OPT("--help", "", OPT_FLAG, help, "show this help"),
+static const options_row_t subscribe_options[] = {
+    OPT("--endpoint", "E", TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
+    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default demo-subscriber)"),
+    OPT("--name", "NAME", TEXT, name, "durable subscription name (default demo)"),
+    OPT("--topic", "T", TEXT, topic, "message topic to receive (default demo)"),
+    OPT("--from-start", "", FLAG, from_start, "a new subscription starts at the first event in the log"),
+    OPT("--count", "N", NUMBER, count, "stop after N deliveries (default: until Ctrl-C)"),
+    OPT("--credit", "C", NUMBER, credit, "deliveries in flight before an ack (default: the broker's)"),
+    OPT("--help", "", FLAG, help, "show this help"),
 };
 
 #define N_OPTS(t) (sizeof t / sizeof t[0])
 
-static void usage(FILE *out, const char *command, const char *args, const char *what, const option_t *t, size_t n)
+static void usage(FILE *out, const char *command, const char *args, const char *what, const options_row_t *t,
+                  size_t n)
 {
     fprintf(out, "usage: huddle %s [OPTIONS]%s\n\n%s\n\nOptions:\n", command, args, what);
-    for (size_t i = 0; i < n; i++) {
-        char left[40];
-        snprintf(left, sizeof left, "%s%s%s", t[i].flag, t[i].arg[0] ? " " : "", t[i].arg);
-        fprintf(out, "  %-18s %s\n", left, t[i].help);
-    }
+    options_usage(out, t, n, 18);
     fprintf(out, "\nEnvironment: HUDDLE_SERVER_KEY, HUDDLE_SECRET_KEY (Z85 CURVE keys; without them plain TCP,\n"
                  "which only a broker in development mode accepts).\n");
-}
-
-/* Reads the options into o and the remaining words into rest[]; -1 on a bad word. */
-static int parse(char **argv, const option_t *t, size_t n, pubsub_opts_t *o, char **rest, int max_rest, int *n_rest)
-{
-    *n_rest = 0;
-    for (int i = 0; argv[i]; i++) {
-        const option_t *opt = NULL;
-        for (size_t k = 0; k < n && !opt; k++)
-            if (!strcmp(argv[i], t[k].flag) || (!strcmp(argv[i], "-h") && !strcmp(t[k].flag, "--help")))
-                opt = &t[k];
-        if (!opt && argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "huddle: unknown option %s\n", argv[i]);
-            return -1;
-        }
-        if (!opt) {
-            if (*n_rest == max_rest) {
-                fprintf(stderr, "huddle: unexpected argument '%s'\n", argv[i]);
-                return -1;
-            }
-            rest[(*n_rest)++] = argv[i];
-            continue;
-        }
-        char *field = (char *)o + opt->offset;
-        if (opt->type == OPT_FLAG) {
-            *(bool *)(void *)field = true;
-            continue;
-        }
-        const char *value = argv[++i];
-        if (!value || !*value) {
-            fprintf(stderr, "huddle: %s needs a value\n", opt->flag);
-            return -1;
-        }
-        if (opt->type == OPT_TEXT) {
-            *(const char **)(void *)field = value;
-            continue;
-        }
-        char *end;
-        errno = 0;
-        long v = strtol(value, &end, 10);
-        if (errno || *end || v < 0 || v > 1000000000) {
-            fprintf(stderr, "huddle: %s needs a whole number, not '%s'\n", opt->flag, value);
-            return -1;
-        }
-        *(long *)(void *)field = v;
-    }
-    return 0;
 }
 
 static void log_to_stderr(void *ctx, hd_client_log_level_t level, const char *line)
@@ -174,9 +117,9 @@ int cmd_publish(const struct opts *o, char **argv)
                                "seq N\")\nonce the broker has stored it durably.";
     pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, "demo-publisher", "demo", NULL, NULL, 1, 0, false, false};
     char *text = NULL;
-    int n_text;
-    if (parse(argv, publish_options, N_OPTS(publish_options), &po, &text, 1, &n_text) || (!po.help && n_text != 1) ||
-        po.count < 1) {
+    size_t n_text;
+    if (options_parse(publish_options, N_OPTS(publish_options), argv, &po, NULL, &text, 1, &n_text) ||
+        (!po.help && n_text != 1) || po.count < 1) {
         usage(stderr, "publish", " TEXT", what, publish_options, N_OPTS(publish_options));
         return 2;
     }
@@ -254,9 +197,7 @@ int cmd_subscribe(const struct opts *o, char **argv)
                                "until --count deliveries or Ctrl-C. Run it again with the same --name to resume\n"
                                "after the last ack.";
     pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, "demo-subscriber", "demo", NULL, "demo", 0, 0, false, false};
-    char *unused;
-    int n_rest;
-    if (parse(argv, subscribe_options, N_OPTS(subscribe_options), &po, &unused, 0, &n_rest)) {
+    if (options_parse(subscribe_options, N_OPTS(subscribe_options), argv, &po, NULL, NULL, 0, NULL)) {
         usage(stderr, "subscribe", "", what, subscribe_options, N_OPTS(subscribe_options));
         return 2;
     }

@@ -33,6 +33,7 @@
 #include "hd_time.h"
 #include "keyfile.h"
 #include "ods.h"
+#include "options.h"
 #include "registry.h"
 #include "store.h"
 
@@ -59,68 +60,62 @@ typedef struct {
     bool all, help;
 } reg_opts_t;
 
-typedef enum { OPT_TEXT, OPT_LIST, OPT_FLAG } opt_type_t;
-
-typedef struct {
-    const char *flag;
-    const char *arg; /* shown in the usage; "" for a flag */
-    opt_type_t type;
-    bool required;
-    size_t offset;   /* of the field in reg_opts_t */
-    const char *help;
-} option_t;
-
-#define OPT(flag, arg, type, req, field, help) {flag, arg, type, req, offsetof(reg_opts_t, field), help}
-#define HELP OPT("--help", "", OPT_FLAG, false, help, "show this help")
-#define KEY_OPTS                                                                                             \
-    OPT("--key", "Z85", OPT_TEXT, false, key, "the agent's public key, 40 Z85 characters"),                 \
-        OPT("--key-file", "FILE.pub", OPT_TEXT, false, key_file, "read the public key from a .pub file"),    \
-        OPT("--generate-key", "PREFIX", OPT_TEXT, false, generate_key,                                      \
+#define OPT(flag_, arg_, type_, req, field, help_)                                                                \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_##type_, .required = req, .offset = offsetof(reg_opts_t, field), \
+     .help = help_}
+#define LIST(flag_, arg_, field, help_)                                                       \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_LIST, .offset = offsetof(reg_opts_t, field), \
+     .capacity = NEIGHBOURHOODS_MAX, .count_offset = offsetof(reg_opts_t, n_##field), .help = help_}
+#define HELP OPT("--help", "", FLAG, false, help, "show this help")
+#define KEY_OPTS                                                                                      \
+    OPT("--key", "Z85", TEXT, false, key, "the agent's public key, 40 Z85 characters"),               \
+        OPT("--key-file", "FILE.pub", TEXT, false, key_file, "read the public key from a .pub file"), \
+        OPT("--generate-key", "PREFIX", TEXT, false, generate_key,                                    \
             "make a new keypair: PREFIX.key (secret, 0600) and PREFIX.pub")
 
-static const option_t init_opts[] = {
-    OPT("--org", "ODS", OPT_TEXT, false, org,
+static const options_row_t init_opts[] = {
+    OPT("--org", "ODS", TEXT, false, org,
         "the first admin's organisation (default X26: an ODS-shaped placeholder for the service owner)"),
-    OPT("--keys", "DIR", OPT_TEXT, false, keys, "where key files go (default: beside the store, DIR/../keys)"),
+    OPT("--keys", "DIR", TEXT, false, keys, "where key files go (default: beside the store, DIR/../keys)"),
     HELP,
 };
-static const option_t keygen_opts[] = {
-    OPT("--out", "PREFIX", OPT_TEXT, false, out, "write PREFIX.key and PREFIX.pub (default ./agent)"), HELP};
-static const option_t agent_add_opts[] = {
-    OPT("--role", "ROLE", OPT_TEXT, true, role, "the agent's role (below)"),
-    OPT("--org", "ODS", OPT_TEXT, true, org, "the agent's organisation (for social-care its council's GSS code)"),
-    OPT("--neighbourhood", "ID", OPT_LIST, false, neighbourhoods, "a neighbourhood served (repeat for more)"),
-    OPT("--hospital", "ODS", OPT_TEXT, false, hospital, "the hospital served (discharge-hub, trusted-assessor)"),
-    OPT("--la", "GSS", OPT_TEXT, false, la, "the council area served (social-care), e.g. E08000026"),
-    OPT("--name", "NAME", OPT_TEXT, false, name, "display name (default: the id)"),
-    OPT("--contact", "TEXT", OPT_TEXT, false, contact, "team mailbox or phone"),
+static const options_row_t keygen_opts[] = {
+    OPT("--out", "PREFIX", TEXT, false, out, "write PREFIX.key and PREFIX.pub (default ./agent)"), HELP};
+static const options_row_t agent_add_opts[] = {
+    OPT("--role", "ROLE", TEXT, true, role, "the agent's role (below)"),
+    OPT("--org", "ODS", TEXT, true, org, "the agent's organisation (for social-care its council's GSS code)"),
+    LIST("--neighbourhood", "ID", neighbourhoods, "a neighbourhood served (repeat for more)"),
+    OPT("--hospital", "ODS", TEXT, false, hospital, "the hospital served (discharge-hub, trusted-assessor)"),
+    OPT("--la", "GSS", TEXT, false, la, "the council area served (social-care), e.g. E08000026"),
+    OPT("--name", "NAME", TEXT, false, name, "display name (default: the id)"),
+    OPT("--contact", "TEXT", TEXT, false, contact, "team mailbox or phone"),
     KEY_OPTS,
     HELP,
 };
-static const option_t agent_list_opts[] = {
-    OPT("--role", "ROLE", OPT_TEXT, false, role, "only agents of this role"),
-    OPT("--org", "ODS", OPT_TEXT, false, org, "only agents of this organisation"),
-    OPT("--all", "", OPT_FLAG, false, all, "include revoked agents"),
+static const options_row_t agent_list_opts[] = {
+    OPT("--role", "ROLE", TEXT, false, role, "only agents of this role"),
+    OPT("--org", "ODS", TEXT, false, org, "only agents of this organisation"),
+    OPT("--all", "", FLAG, false, all, "include revoked agents"),
     HELP,
 };
-static const option_t help_only_opts[] = {HELP};
-static const option_t agent_revoke_opts[] = {
-    OPT("--reason", "TEXT", OPT_TEXT, true, reason, "why, for the record (1-1000 bytes)"), HELP};
-static const option_t agent_rotate_opts[] = {KEY_OPTS, HELP};
-static const option_t nbh_add_opts[] = {
-    OPT("--name", "NAME", OPT_TEXT, true, name, "e.g. \"Northfield and Riverside INT\""),
-    OPT("--la", "GSS", OPT_TEXT, true, la, "its council area (ONS GSS code), e.g. E08000026"),
+static const options_row_t help_only_opts[] = {HELP};
+static const options_row_t agent_revoke_opts[] = {
+    OPT("--reason", "TEXT", TEXT, true, reason, "why, for the record (1-1000 bytes)"), HELP};
+static const options_row_t agent_rotate_opts[] = {KEY_OPTS, HELP};
+static const options_row_t nbh_add_opts[] = {
+    OPT("--name", "NAME", TEXT, true, name, "e.g. \"Northfield and Riverside INT\""),
+    OPT("--la", "GSS", TEXT, true, la, "its council area (ONS GSS code), e.g. E08000026"),
     HELP,
 };
-static const option_t nbh_list_opts[] = {OPT("--la", "GSS", OPT_TEXT, false, la, "only this council area's"), HELP};
-static const option_t practice_add_opts[] = {
-    OPT("--name", "NAME", OPT_TEXT, true, name, "the practice's name"),
-    OPT("--neighbourhood", "ID", OPT_TEXT, true, neighbourhood, "its neighbourhood (added first)"),
-    OPT("--pcn", "ODS", OPT_TEXT, false, pcn, "its Primary Care Network's ODS code, e.g. U12345"),
+static const options_row_t nbh_list_opts[] = {OPT("--la", "GSS", TEXT, false, la, "only this council area's"), HELP};
+static const options_row_t practice_add_opts[] = {
+    OPT("--name", "NAME", TEXT, true, name, "the practice's name"),
+    OPT("--neighbourhood", "ID", TEXT, true, neighbourhood, "its neighbourhood (added first)"),
+    OPT("--pcn", "ODS", TEXT, false, pcn, "its Primary Care Network's ODS code, e.g. U12345"),
     HELP,
 };
-static const option_t practice_list_opts[] = {
-    OPT("--neighbourhood", "ID", OPT_TEXT, false, neighbourhood, "only this neighbourhood's"), HELP};
+static const options_row_t practice_list_opts[] = {
+    OPT("--neighbourhood", "ID", TEXT, false, neighbourhood, "only this neighbourhood's"), HELP};
 
 /* What a command needs of the store. */
 typedef enum { NEEDS_NOTHING, READS, WRITES } access_t;
@@ -140,7 +135,7 @@ typedef struct {
     const char *args;  /* the positional words' usage */
     int words;         /* how many there must be */
     const char *summary;
-    const option_t *opts;
+    const options_row_t *opts;
     size_t n_opts;
     access_t access;
     int (*run)(run_t *x);
@@ -160,71 +155,29 @@ static void cmd_usage(FILE *out, const regcmd_t *c)
 {
     fprintf(out, "usage: huddle [--store DIR] %s%s%s%s [OPTIONS]\n\n%s\n\nOptions:\n", c->group ? c->group : "",
             c->group ? " " : "", c->name, c->args, c->summary);
-    bool has_role = false;
-    for (size_t i = 0; i < c->n_opts; i++) {
-        const option_t *t = &c->opts[i];
-        char left[40];
-        snprintf(left, sizeof left, "%s%s%s", t->flag, t->arg[0] ? " " : "", t->arg);
-        fprintf(out, "  %-24s %s%s\n", left, t->help, t->required ? " (required)" : "");
-        if (!strcmp(t->flag, "--role"))
-            has_role = true;
-    }
-    if (has_role)
-        print_roles(out, "\nRoles:");
+    options_usage(out, c->opts, c->n_opts, 24);
+    for (size_t i = 0; i < c->n_opts; i++)
+        if (!strcmp(c->opts[i].flag, "--role")) {
+            print_roles(out, "\nRoles:");
+            break;
+        }
 }
 
 /* Reads options into x->o and the positional words into x->words (NULL-terminated, in
  * argv's own array); -1 with a sentence on stderr on a bad command line. */
 static int parse(const regcmd_t *c, char **argv, run_t *x)
 {
-    int n_words = 0;
-    for (int i = 0; argv[i]; i++) {
-        const option_t *opt = NULL;
-        for (size_t k = 0; k < c->n_opts && !opt; k++)
-            if (!strcmp(argv[i], c->opts[k].flag) || (!strcmp(argv[i], "-h") && !strcmp(c->opts[k].flag, "--help")))
-                opt = &c->opts[k];
-        if (!opt && argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "huddle: unknown option %s\n", argv[i]);
-            return -1;
-        }
-        if (!opt) {
-            argv[n_words++] = argv[i]; /* words move to the front; i >= n_words always */
-            continue;
-        }
-        char *field = (char *)&x->o + opt->offset;
-        if (opt->type == OPT_FLAG) {
-            *(bool *)(void *)field = true;
-            continue;
-        }
-        const char *value = argv[++i];
-        if (!value || !*value) {
-            fprintf(stderr, "huddle: %s needs a value\n", opt->flag);
-            return -1;
-        }
-        if (opt->type == OPT_TEXT) {
-            *(const char **)(void *)field = value;
-        } else if (x->o.n_neighbourhoods == NEIGHBOURHOODS_MAX) {
-            fprintf(stderr, "huddle: at most %d %s\n", NEIGHBOURHOODS_MAX, opt->flag);
-            return -1;
-        } else {
-            x->o.neighbourhoods[x->o.n_neighbourhoods++] = value;
-        }
-    }
+    size_t n_words = 0, argc = 0;
+    while (argv[argc])
+        argc++;
+    if (options_parse(c->opts, c->n_opts, argv, &x->o, NULL, argv, argc, &n_words))
+        return -1;
     argv[n_words] = NULL;
     x->words = argv;
-    if (x->o.help)
-        return 0;
-    if (n_words != c->words) {
+    if (!x->o.help && n_words != (size_t)c->words) {
         fprintf(stderr, "huddle: %s %s takes %s\n", c->group ? c->group : "huddle", c->name,
                 c->words ? "one argument," : "no arguments");
         return -1;
-    }
-    for (size_t k = 0; k < c->n_opts; k++) {
-        const option_t *t = &c->opts[k];
-        if (t->required && !*(const char **)(const void *)((const char *)&x->o + t->offset)) {
-            fprintf(stderr, "huddle: %s is required\n", t->flag);
-            return -1;
-        }
     }
     return 0;
 }
