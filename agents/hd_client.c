@@ -569,16 +569,11 @@ int hd_client_unsubscribe(hd_client_t *self, const char *name, bool discard)
     return rc;
 }
 
-int hd_client_query(hd_client_t *self, const Huddle__Query *q, Huddle__Answer **answer)
+/* Sends f and waits for its Answer, which leaves the reply frame for the caller. */
+static int answer_request(hd_client_t *self, Huddle__Frame *f, Huddle__Answer **answer)
 {
-    if (!self || !q || !answer)
-        return HD_CLIENT_EINVAL;
-    *answer = NULL;
-    Huddle__Frame f, *reply;
-    codec_frame_init(&f, ++self->next_corr);
-    f.body_case = HUDDLE__FRAME__BODY_QUERY;
-    f.query = (Huddle__Query *)q; /* only read */
-    int rc = request(self, &f, self->cfg.publish_retries, &reply, NULL);
+    Huddle__Frame *reply;
+    int rc = request(self, f, self->cfg.publish_retries, &reply, NULL);
     if (rc)
         return rc;
     if (reply->body_case == HUDDLE__FRAME__BODY_ANSWER) {
@@ -594,6 +589,30 @@ int hd_client_query(hd_client_t *self, const Huddle__Query *q, Huddle__Answer **
     }
     codec_frame_free(&reply);
     return rc;
+}
+
+int hd_client_query(hd_client_t *self, const Huddle__Query *q, Huddle__Answer **answer)
+{
+    if (!self || !q || !answer)
+        return HD_CLIENT_EINVAL;
+    *answer = NULL;
+    Huddle__Frame f;
+    codec_frame_init(&f, ++self->next_corr);
+    f.body_case = HUDDLE__FRAME__BODY_QUERY;
+    f.query = (Huddle__Query *)q; /* only read */
+    return answer_request(self, &f, answer);
+}
+
+int hd_client_admin(hd_client_t *self, const Huddle__Admin *cmd, Huddle__Answer **answer)
+{
+    if (!self || !cmd || !answer)
+        return HD_CLIENT_EINVAL;
+    *answer = NULL;
+    Huddle__Frame f;
+    codec_frame_init(&f, ++self->next_corr);
+    f.body_case = HUDDLE__FRAME__BODY_ADMIN;
+    f.admin = (Huddle__Admin *)cmd; /* only read */
+    return answer_request(self, &f, answer);
 }
 
 void hd_client_answer_free(Huddle__Answer **answer_p)

@@ -240,6 +240,11 @@ int hd_client_unsubscribe(hd_client_t *self, const char *name, bool discard);
 /* Sends q (borrowed) and waits for its Answer, which the caller owns: free it with
  * hd_client_answer_free. */
 int hd_client_query(hd_client_t *self, const Huddle__Query *q, Huddle__Answer **answer);
+
+/* Sends a registry command (ADMIN agents only) and waits for its Answer (result
+ * admin), as hd_client_query. A change is retried like a publish: the same command
+ * twice is refused CONFLICT the second time. */
+int hd_client_admin(hd_client_t *self, const Huddle__Admin *cmd, Huddle__Answer **answer);
 void hd_client_answer_free(Huddle__Answer **answer_p);
 
 /* "REJECT_CODE_INVALID" -> "INVALID"; "UNKNOWN" for a value the schema lacks. */

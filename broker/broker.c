@@ -13,11 +13,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
+#include "access.h"
+#include "audit.h"
 #include "codec.h"
 #include "hd_time.h"
 #include "log.h"
 #include "record.h"
+#include "registry.h"
 #include "timer.h"
 #include "wire.h"
 
@@ -80,9 +84,9 @@ void broker_pending_settle(broker_t *b, bool committed)
 
 /* ---- staging replies ------------------------------------------------------ */
 
-void broker_stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
+static void stage_out(broker_t *b, const session_t *s, session_out_t *out, uint64_t corr, bool needs_commit,
+                      bool delivery, const char *msgid)
 {
-    session_out_t *out = wire_pack(f);
     if (out && b->n_staged == b->cap_staged) {
         size_t cap = b->cap_staged ? b->cap_staged * 2 : 256;
         staged_t *p = realloc(b->staged, cap * sizeof *p);
@@ -98,10 +102,50 @@ void broker_stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_
     }
     staged_t *st = &b->staged[b->n_staged++];
     st->session_id = s->id;
-    st->corr = f->corr;
+    st->corr = corr;
     st->needs_commit = needs_commit;
+    st->delivery = delivery;
     snprintf(st->message_id, sizeof st->message_id, "%s", msgid ? msgid : "");
     st->out = out;
+}
+
+void broker_stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid)
+{
+    stage_out(b, s, wire_pack(f), f->corr, needs_commit, false, msgid);
+}
+
+void broker_stage_delivery(broker_t *b, const session_t *s, session_out_t *out)
+{
+    stage_out(b, s, out, 0, true, true, NULL);
+}
+
+int broker_audit(broker_t *b, const session_t *s, Huddle__AuditRecord *rec)
+{
+    store_txn_t *txn = broker_batch(b);
+    if (!txn)
+        return STORE_EIO;
+    rec->at_ms = broker_now(b);
+    rec->agent_id = (char *)s->agent_id;
+    rec->org_ods = s->agent ? s->agent->org_ods : (char *)"";
+    rec->role = s->agent ? s->agent->role : HUDDLE__ROLE__ROLE_UNSPECIFIED;
+    return audit_append(txn, rec);
+}
+
+void broker_stage_denied(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid,
+                         Huddle__QueryKind qk, const char *what)
+{
+    Huddle__AuditRecord rec = HUDDLE__AUDIT_RECORD__INIT;
+    rec.purpose = HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_DENIED;
+    rec.query_kind = qk;
+    char desc[256];
+    snprintf(desc, sizeof desc, "%s refused: %s", what, r->field[0] ? r->field : "forbidden");
+    rec.description = desc;
+    log_info("session %llu (%s): %s refused FORBIDDEN", (unsigned long long)s->id, s->agent_id, what);
+    if (broker_audit(b, s, &rec) != STORE_OK) {
+        /* the refusal stands; only its record is missing, and the log above says so */
+        log_error("session %llu: the DENIED audit record could not be written", (unsigned long long)s->id);
+    }
+    broker_stage_reject(b, s, corr, r, msgid);
 }
 
 void broker_stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid)
@@ -115,9 +159,15 @@ void broker_stage_reject(broker_t *b, const session_t *s, uint64_t corr, const r
     broker_stage(b, s, &f, false, NULL);
 }
 
-/* A reply whose batch failed to commit becomes a transient Rejected. */
+/* A reply whose batch failed to commit becomes a transient Rejected; a delivery whose
+ * audit record was lost is not sent (its subscription is rewound by the caller). */
 static void unstage_failed(broker_t *b, staged_t *st, bool full)
 {
+    if (st->delivery) {
+        free(st->out);
+        st->out = NULL;
+        return;
+    }
     reject_t r;
     reject(&r, full ? HUDDLE__REJECT_CODE__REJECT_CODE_STORE_FULL : HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "",
            full ? "the store is full; nothing was stored" : "the store could not commit this batch; retry");
@@ -167,6 +217,80 @@ static void release_staged(broker_t *b)
     b->n_staged = 0;
 }
 
+/* ---- identity -------------------------------------------------------------- */
+
+static void push_now(broker_t *b, session_t *s, Huddle__Frame *f);
+
+/* The committed registry record of agent id, if it is ACTIVE and (with CURVE) still
+ * holds the key the connection presented: 0 with *out, or -1 with r filled. */
+static int current_agent(broker_t *b, const char *id, const char *key_z85, Huddle__AgentRecord **out, reject_t *r)
+{
+    *out = NULL;
+    store_txn_t *txn = NULL;
+    Huddle__AgentRecord *a = NULL;
+    int rc = store_read_begin(b->store, &txn);
+    if (rc == STORE_OK)
+        rc = registry_agent_get(txn, id, &a);
+    store_txn_end(&txn);
+    if (rc == STORE_ENOTFOUND)
+        return reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id", "not a registered agent");
+    if (rc != STORE_OK) {
+        reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the registry cannot be read; retry");
+        r->retry_after_ms = 1000;
+        return -1;
+    }
+    const char *why = NULL;
+    char z85[41];
+    if (a->status != HUDDLE__AGENT_STATUS__AGENT_STATUS_ACTIVE)
+        why = "this agent has been revoked";
+    else if (key_z85 && (a->curve_public_key.len != REGISTRY_KEY_LEN ||
+                         !zmq_z85_encode(z85, a->curve_public_key.data, REGISTRY_KEY_LEN) || strcmp(z85, key_z85)))
+        why = "this connection's key is no longer the agent's key; connect with the current one";
+    if (why) {
+        huddle__agent_record__free_unpacked(a, NULL);
+        return reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "", "%s", why);
+    }
+    *out = a;
+    return 0;
+}
+
+/* The agent was revoked or its key replaced: its subscriptions stop now, it is told,
+ * and its next frame is refused. */
+static void revoke_session(broker_t *b, session_t *s, const char *why)
+{
+    log_warn("session %llu (%s): %s; its subscriptions stop", (unsigned long long)s->id, s->agent_id, why);
+    s->revoked = true;
+    for (sub_t *u = sub_first(b->subs); u; u = u->next)
+        if (u->session == s)
+            sub_detach(u);
+    Huddle__Frame f;
+    Huddle__Bye bye = HUDDLE__BYE__INIT;
+    codec_frame_init(&f, 0);
+    f.body_case = HUDDLE__FRAME__BODY_BYE;
+    f.bye = &bye;
+    bye.reason = (char *)why;
+    push_now(b, s, &f);
+}
+
+/* After a committed revocation or key rotation: every session is held against the
+ * registry again. */
+static void recheck_sessions(broker_t *b)
+{
+    b->registry_changed = false;
+    for (session_t *s = session_first(b->sessions); s; s = s->next) {
+        if (!s->welcomed || s->revoked)
+            continue;
+        Huddle__AgentRecord *a;
+        reject_t r;
+        if (current_agent(b, s->agent_id, s->key_z85[0] ? s->key_z85 : NULL, &a, &r) == 0) {
+            huddle__agent_record__free_unpacked(s->agent, NULL);
+            s->agent = a;
+        } else if (r.code == HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED) {
+            revoke_session(b, s, r.reason);
+        }
+    }
+}
+
 /* ---- the batch ----------------------------------------------------------- */
 
 store_txn_t *broker_batch(broker_t *b)
@@ -203,6 +327,8 @@ void broker_commit(broker_t *b)
             for (sub_t *u = sub_first(b->subs); u; u = u->next)
                 u->fresh = false;
             broker_pending_settle(b, true);
+            if (b->registry_changed)
+                recheck_sessions(b);
         } else {
             log_error("batch of %u frames failed to commit: %s %s", b->batch_frames, store_strerror(rc),
                       store_last_error(b->store));
@@ -214,11 +340,17 @@ void broker_commit(broker_t *b)
                     unstage_failed(b, &b->staged[i], full);
             for (sub_t *u = sub_first(b->subs), *nx; u; u = nx) {
                 nx = u->next;
-                if (u->fresh)
+                if (u->fresh) {
                     sub_remove(b->subs, u);
-                else if (u->session)
+                } else if (u->session) {
                     u->persist = true; /* its ack is still to be written */
+                    /* deliveries of the batch were dropped with their audit records:
+                     * start again after the last ack (at least once, never unaudited) */
+                    if (sub_attach(u, u->session, u->credit) != 0)
+                        sub_detach(u);
+                }
             }
+            b->registry_changed = false;
             broker_pending_settle(b, false);
             b->recompute_due = true;
         }
@@ -240,25 +372,41 @@ void broker_commit(broker_t *b)
 /* ---- handlers ------------------------------------------------------------ */
 
 
+/* Who the session is: with CURVE, the agent ZAP named from the key (Hello may only
+ * confirm it); with --insecure-dev, whoever Hello claims. Either way the agent must be
+ * registered and active, and its record gives the role and scope. */
 static void on_hello(broker_t *b, session_t *s, const Huddle__Frame *f)
 {
     const Huddle__Hello *h = f->hello;
+    const bool secure = !b->cfg->insecure_dev;
+    const char *id = secure ? s->user_id : h->agent_id;
     reject_t r;
-    if (!workflow_is_id(h->agent_id, SESSION_AGENT_MAX, false)) {
+    Huddle__AgentRecord *a = NULL;
+    if (secure && !id[0])
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "", "the connection has no authenticated agent");
+    else if (!secure && !workflow_is_id(id, SESSION_AGENT_MAX, false))
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
                "required: 1 to 64 of A-Z a-z 0-9 . _ -");
-        broker_stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    if (s->welcomed && strcmp(s->agent_id, h->agent_id) != 0) {
+    else if (secure && h->agent_id[0] && strcmp(h->agent_id, id) != 0)
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
+               "not the agent this connection's key belongs to");
+    else if (s->welcomed && strcmp(s->agent_id, id) != 0)
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "hello.agent_id",
                "a connection cannot change agent; connect again");
+    else
+        current_agent(b, id, s->key_z85[0] ? s->key_z85 : NULL, &a, &r);
+    if (!a) {
+        log_warn("session %llu: Hello refused: %s", (unsigned long long)s->id, r.reason);
         broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
     if (!s->welcomed)
-        log_info("session %llu: agent %s connected", (unsigned long long)s->id, h->agent_id);
-    snprintf(s->agent_id, sizeof s->agent_id, "%s", h->agent_id);
+        log_info("session %llu: agent %s (%s) connected", (unsigned long long)s->id, id,
+                 registry_role_name(a->role));
+    snprintf(s->agent_id, sizeof s->agent_id, "%s", id);
+    if (s->agent)
+        huddle__agent_record__free_unpacked(s->agent, NULL);
+    s->agent = a;
     s->welcomed = true;
     Huddle__Frame out;
     Huddle__Welcome w = HUDDLE__WELCOME__INIT;
@@ -266,13 +414,20 @@ static void on_hello(broker_t *b, session_t *s, const Huddle__Frame *f)
     out.body_case = HUDDLE__FRAME__BODY_WELCOME;
     out.welcome = &w;
     w.agent_id = s->agent_id;
+    w.role = a->role;
+    w.org_ods = a->org_ods;
+    w.n_neighbourhood_ids = a->n_neighbourhood_ids;
+    w.neighbourhood_ids = a->neighbourhood_ids;
+    w.hospital_ods = a->hospital_ods;
+    w.local_authority = a->local_authority;
+    w.display_name = a->display_name;
     w.broker_version = (char *)BROKER_VERSION;
     w.max_frame_bytes = (uint32_t)b->cfg->max_frame;
     w.heartbeat_ms = (uint32_t)b->cfg->heartbeat_ivl;
     w.server_time_ms = broker_now(b);
     w.max_credit = b->cfg->credit_max;
     w.max_query_limit = b->cfg->query_limit_max;
-    w.insecure = 1; /* no CURVE in this version: identities are as claimed */
+    w.insecure = b->cfg->insecure_dev;
     w.last_seq = b->last_seq;
     broker_stage(b, s, &out, false, NULL);
 }
@@ -315,6 +470,18 @@ static void reject_store(broker_t *b, reject_t *r, int rc)
     r->retry_after_ms = 1000;
 }
 
+/* A patient's timeline: nhs_number seq → empty. */
+static int index_patient(store_txn_t *txn, const char *nhs, uint64_t seq)
+{
+    uint8_t key[32];
+    size_t n = strlen(nhs);
+    if (n + 8 > sizeof key)
+        return STORE_EINVAL;
+    memcpy(key, nhs, n);
+    store_key_u64(key + n, seq);
+    return store_put(txn, STORE_PATIENT_EVENTS, key, n + 8, "", 0);
+}
+
 /* Takes ownership of *fp when the event is stored. */
 static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
 {
@@ -330,6 +497,14 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     if (!ev) {
         reject(&r, R_INVALID, "publish.event", "required");
         broker_stage_reject(b, s, f->corr, &r, NULL);
+        return;
+    }
+    /* the matrix first: a kind the role may never publish is FORBIDDEN, whatever else */
+    if (ev->kind != HUDDLE__EVENT_KIND__EVENT_KIND_UNSPECIFIED && !access_may_publish(s->agent->role, ev->kind)) {
+        const ProtobufCEnumValue *k = protobuf_c_enum_descriptor_get_value(&huddle__event_kind__descriptor, ev->kind);
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "publish.event.kind", "the %s role may not publish %s",
+               registry_role_name(s->agent->role), k ? k->name : "this kind");
+        broker_stage_denied(b, s, f->corr, &r, ev->message_id, HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, "publish");
         return;
     }
     if (workflow_check_envelope(ev, now, &r) != 0) {
@@ -374,19 +549,22 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     ev->received_at_ms = now;
     ev->derived = 0;
     ev->cause_seq = 0;
-    ev->sender_role = HUDDLE__ROLE__ROLE_UNSPECIFIED;
+    ev->sender_role = s->agent->role;
     if (ev->scope) {
         huddle__scope__free_unpacked(ev->scope, NULL);
         ev->scope = NULL;
     }
-    wf_ctx_t ctx = {txn, s->agent_id, now};
+    const wf_kind_t *k = workflow_kind(ev->kind);
+    wf_ctx_t ctx = {txn, s->agent_id, s->agent, now};
     char journey[32];
     snprintf(journey, sizeof journey, "seq-%llu", (unsigned long long)seq);
-    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, "") != 0 ||
+    bool denied = false;
+    if (set_string(&ev->sender, s->agent_id) != 0 || set_string(&ev->sender_org, s->agent->org_ods) != 0 ||
         (!ev->correlation_id[0] && set_string(&ev->correlation_id, journey) != 0)) {
         rc = STORE_ENOMEM;
         reject_store(b, &r, rc);
-    } else if (workflow_kind(ev->kind)->apply(&ctx, ev, &r) != 0) {
+    } else if (k->check(&ctx, ev, &r) != 0 || (denied = access_check_publish(s->agent, ev, &r) != 0) ||
+               (k->apply && k->apply(&ctx, ev, &r) != 0)) {
         rc = STORE_EINVAL; /* r says why */
     }
 
@@ -398,6 +576,8 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     }
     if (rc == STORE_OK) {
         rc = store_append(txn, bytes, len, &seq);
+        if (rc == STORE_OK && ev->subject && ev->subject->nhs_number[0])
+            rc = index_patient(txn, ev->subject->nhs_number, seq);
         cached_t e = {seq, f, NULL, ev, bytes, len};
         if (rc == STORE_OK && broker_pending_add(b, &e) != 0)
             rc = STORE_ENOMEM;
@@ -407,7 +587,11 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     if (rc != STORE_OK) {
         free(bytes);
         store_dedup_del(txn, s->agent_id, ev->message_id);
-        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
+        if (denied)
+            broker_stage_denied(b, s, f->corr, &r, ev->message_id, HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED,
+                                "publish");
+        else
+            broker_stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
     *fp = NULL; /* the pending event owns the frame now */
@@ -417,56 +601,6 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     stage_accepted(b, s, f->corr, ev->message_id, seq, now, "", false);
 }
 
-
-static void on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
-{
-    reject_t r;
-    if (f->query->kind != HUDDLE__QUERY_KIND__QUERY_KIND_STATS) {
-        reject(&r, R_INVALID, "query.kind", "this broker answers STATS only");
-        broker_stage_reject(b, s, f->corr, &r, NULL);
-        return;
-    }
-    store_stat_t st;
-    if (store_stat(b->store, &st) != STORE_OK)
-        memset(&st, 0, sizeof st);
-    Huddle__Frame out;
-    Huddle__Answer ans = HUDDLE__ANSWER__INIT;
-    Huddle__Stats sx = HUDDLE__STATS__INIT;
-    codec_frame_init(&out, f->corr);
-    out.body_case = HUDDLE__FRAME__BODY_ANSWER;
-    out.answer = &ans;
-    ans.kind = HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
-    ans.result_case = HUDDLE__ANSWER__RESULT_STATS;
-    ans.stats = &sx;
-    sx.seq_last = b->last_seq;
-    sx.events = st.entries[STORE_EVENTS];
-    sx.store_map_bytes = st.map_size;
-    sx.store_used_bytes = st.used_bytes;
-    sx.store_max_bytes = b->cfg->map_max;
-    sx.connections = (uint32_t)session_count(b->sessions);
-    sx.subscriptions = sub_count(b->subs);
-    uint32_t attached = 0;
-    uint64_t in_flight = 0;
-    for (sub_t *u = sub_first(b->subs); u; u = u->next) {
-        attached += u->session != NULL;
-        in_flight += u->in_flight;
-    }
-    sx.subscriptions_attached = attached;
-    sx.in_flight = in_flight;
-    sx.timers_pending = st.entries[STORE_TIMERS];
-    sx.started_at_ms = b->started_ms;
-    sx.uptime_ms = hd_time_now_ms() - b->started_ms;
-    sx.batches_committed = b->c.batches - b->c.commit_failures;
-    sx.publishes_accepted = b->c.accepted;
-    sx.publishes_duplicate = b->c.duplicates;
-    sx.frames_rejected = b->c.rejected;
-    sx.deliveries = b->c.deliveries;
-    sx.acks = b->c.acks;
-    sx.max_batch = b->c.max_batch;
-    sx.broker_version = (char *)BROKER_VERSION;
-    sx.store_full = b->store_full;
-    broker_stage(b, s, &out, false, NULL);
-}
 
 static void stage_pong(broker_t *b, session_t *s, uint64_t corr, uint64_t nonce)
 {
@@ -504,13 +638,27 @@ static void on_clock_set(broker_t *b, session_t *s, const Huddle__Frame *f)
     stage_pong(b, s, f->corr, 0);
 }
 
-void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *data, size_t len, int64_t mono_ms)
+void broker_on_frame(broker_t *b, const frame_peer_t *peer, const void *data, size_t len, int64_t mono_ms)
 {
-    session_t *s = session_find(b->sessions, rid, rid_len);
+    const char *user = peer->user_id ? peer->user_id : "";
+    const char *key = peer->key_z85 ? peer->key_z85 : "";
+    session_t *s = session_find(b->sessions, peer->rid, peer->rid_len);
     reject_t r;
+    if (s && (strcmp(s->user_id, user) != 0 || strcmp(s->key_z85, key) != 0)) {
+        /* another connection took this routing id (ROUTER_HANDOVER): it is never
+         * given the session, or the subscriptions, of the one before */
+        drop_session(b, s, "its routing id was taken by another connection");
+        s = NULL;
+    }
     if (!s) {
-        if (!(s = session_add(b->sessions, rid, rid_len, mono_ms)))
+        if (strlen(user) >= sizeof s->user_id || strlen(key) >= sizeof s->key_z85) {
+            log_warn("a connection's identity is longer than any agent's: ignored");
             return;
+        }
+        if (!(s = session_add(b->sessions, peer->rid, peer->rid_len, mono_ms)))
+            return;
+        strcpy(s->user_id, user);
+        strcpy(s->key_z85, key);
         if (session_count(b->sessions) > b->cfg->max_sessions) {
             reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "too many connections; retry later");
             r.retry_after_ms = 5000;
@@ -539,13 +687,21 @@ void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *d
         codec_frame_free(&f);
         return;
     }
+    if (s->revoked && f->body_case != HUDDLE__FRAME__BODY_BYE) {
+        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "",
+               "this agent has been revoked or its key replaced");
+        broker_stage_reject(b, s, f->corr, &r, NULL);
+        s->closing = true;
+        codec_frame_free(&f);
+        return;
+    }
     switch (f->body_case) {
     case HUDDLE__FRAME__BODY_HELLO: on_hello(b, s, f); break;
     case HUDDLE__FRAME__BODY_PUBLISH: on_publish(b, s, &f); break;
     case HUDDLE__FRAME__BODY_SUBSCRIBE: broker_on_subscribe(b, s, f); break;
     case HUDDLE__FRAME__BODY_UNSUBSCRIBE: broker_on_unsubscribe(b, s, f); break;
     case HUDDLE__FRAME__BODY_ACK: broker_on_ack(b, s, f); break;
-    case HUDDLE__FRAME__BODY_QUERY: on_query(b, s, f); break;
+    case HUDDLE__FRAME__BODY_QUERY: broker_on_query(b, s, f); break;
     case HUDDLE__FRAME__BODY_PING: stage_pong(b, s, f->corr, f->ping->nonce); break;
     case HUDDLE__FRAME__BODY_PONG: break; /* liveness only */
     case HUDDLE__FRAME__BODY_CLOCK_SET: on_clock_set(b, s, f); break;
@@ -555,11 +711,7 @@ void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *d
             if (u->session == s)
                 sub_detach(u);
         break;
-    case HUDDLE__FRAME__BODY_ADMIN:
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "admin",
-               "registry changes need the ADMIN role, which this broker does not grant yet");
-        broker_stage_reject(b, s, f->corr, &r, NULL);
-        break;
+    case HUDDLE__FRAME__BODY_ADMIN: broker_on_admin(b, s, f); break;
     default:
         reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "body", "only the broker sends this frame");
         broker_stage_reject(b, s, f->corr, &r, NULL);
@@ -604,6 +756,11 @@ static void sweep_sessions(broker_t *b, int64_t mono)
 void broker_tick(broker_t *b, int64_t mono)
 {
     broker_fire_timers(b);
+    if (b->cfg->insecure_dev && mono - b->last_insecure_warn >= INSECURE_WARN_MS) {
+        b->last_insecure_warn = mono;
+        log_warn("INSECURE: --insecure-dev is on: no CURVE, no encryption, agents are who they claim to be. "
+                 "Development only; never with patient data");
+    }
     if (mono - b->last_sweep >= SWEEP_MS) {
         b->last_sweep = mono;
         sweep_sessions(b, mono);
@@ -618,6 +775,8 @@ void broker_tick(broker_t *b, int64_t mono)
 
 int broker_next_wakeup(broker_t *b, int64_t mono, int max)
 {
+    if (b->batch)
+        return 0; /* audit records of deliveries wait for this commit */
     int64_t wait = max;
     if (b->next_due != TIMER_NONE) {
         int64_t due = b->next_due - broker_now(b);
@@ -663,6 +822,7 @@ int broker_new(broker_t **out, const config_t *cfg, store_t *store)
     b->started_ms = hd_time_now_ms();
     b->last_sweep = hd_time_mono_ms();
     b->last_reader_check = b->last_sweep;
+    b->last_insecure_warn = b->last_sweep;
     int rc = b->sessions && b->subs ? STORE_OK : STORE_ENOMEM;
     store_txn_t *r = NULL;
     if (rc == STORE_OK)

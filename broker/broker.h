@@ -31,10 +31,17 @@ typedef struct broker broker_t;
 int broker_new(broker_t **out, const config_t *cfg, store_t *store);
 void broker_destroy(broker_t **self_p);
 
-/* One frame from the peer with this routing id, applied into the open batch
- * (committing first if the batch is at its bound). mono_ms: the loop's monotonic clock. */
-void broker_on_frame(broker_t *b, const void *rid, size_t rid_len, const void *data, size_t len,
-                     int64_t mono_ms);
+/* Who sent a frame, as the loop knows it from the connection. */
+typedef struct {
+    const void *rid;       /* ZeroMQ routing id */
+    size_t rid_len;
+    const char *user_id;   /* the agent ZAP admitted the connection as; NULL without CURVE */
+    const char *key_z85;   /* the public key it presented, Z85; NULL without CURVE */
+} frame_peer_t;
+
+/* One frame from a peer, applied into the open batch (committing first if the batch
+ * is at its bound). mono_ms: the loop's monotonic clock. */
+void broker_on_frame(broker_t *b, const frame_peer_t *peer, const void *data, size_t len, int64_t mono_ms);
 
 /* Commits the open batch, releases its replies into the sessions' queues and
  * delivers what the new events and acks allow. A no-op when no batch is open. */
@@ -44,7 +51,8 @@ void broker_commit(broker_t *b);
  * reader check. */
 void broker_tick(broker_t *b, int64_t mono_ms);
 
-/* Milliseconds until broker_tick has work (next timer, next heartbeat), at most max. */
+/* Milliseconds until broker_tick has work (next timer, next heartbeat, a batch of
+ * audit records to commit before deliveries go out), at most max. */
 int broker_next_wakeup(broker_t *b, int64_t mono_ms, int max);
 
 /* Deliveries the queues now have room for (after the loop sent some). */

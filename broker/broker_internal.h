@@ -15,10 +15,12 @@
 #define EVCACHE_SIZE 16384u
 /* Sessions are swept for heartbeats and expiry this often. */
 #define SWEEP_MS 1000
+/* Without CURVE the log says so this often (and at start). */
+#define INSECURE_WARN_MS 60000
 
 /* Counters since start, reported by the STATS query. */
 typedef struct {
-    uint64_t batches, accepted, duplicates, rejected, deliveries, acks, timers_fired, commit_failures;
+    uint64_t batches, accepted, duplicates, rejected, deliveries, acks, queries, timers_fired, commit_failures;
     uint32_t max_batch;
 } broker_counters_t;
 
@@ -27,6 +29,7 @@ typedef struct {
     uint64_t session_id;
     uint64_t corr;
     bool needs_commit;        /* a reply about this batch: Rejected if the commit fails */
+    bool delivery;            /* a Deliver whose audit record is in the batch: dropped if it fails */
     char message_id[65];
     session_out_t *out;       /* the serialized reply */
 } staged_t;
@@ -61,6 +64,8 @@ struct broker {
     bool shutting_down;
     int64_t started_ms, last_sweep, last_reader_check;
     bool store_full;
+    bool registry_changed;    /* an agent was revoked or its key replaced in the open batch */
+    int64_t last_insecure_warn;
     broker_counters_t c;
 };
 
@@ -71,6 +76,15 @@ struct broker {
  * reply about the batch, turned into a Rejected if the commit fails). */
 void broker_stage(broker_t *b, const session_t *s, Huddle__Frame *f, bool needs_commit, const char *msgid);
 void broker_stage_reject(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid);
+/* Holds a serialized Deliver until the batch holding its audit record commits. */
+void broker_stage_delivery(broker_t *b, const session_t *s, session_out_t *out);
+/* Writes rec into the open batch for session s's agent (agent, organisation, role and
+ * time filled here): STORE_OK or a store code. */
+int broker_audit(broker_t *b, const session_t *s, Huddle__AuditRecord *rec);
+/* Stages a FORBIDDEN refusal and writes its DENIED audit record: what was refused
+ * (no patient identifier) and, for a query, its kind. */
+void broker_stage_denied(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid,
+                         Huddle__QueryKind qk, const char *what);
 /* The open batch's transaction, beginning one if needed; NULL if the store refuses. */
 store_txn_t *broker_batch(broker_t *b);
 /* An event appended in the open batch: cached once the batch commits. */
@@ -78,6 +92,12 @@ int broker_pending_add(broker_t *b, const cached_t *e);
 void broker_pending_settle(broker_t *b, bool committed);
 /* The cached event with this seq, or NULL. */
 const cached_t *broker_cache_get(const broker_t *b, uint64_t seq);
+
+/* broker_query.c */
+void broker_on_query(broker_t *b, session_t *s, const Huddle__Frame *f);
+
+/* broker_admin.c */
+void broker_on_admin(broker_t *b, session_t *s, const Huddle__Frame *f);
 
 /* broker_subs.c */
 void broker_on_subscribe(broker_t *b, session_t *s, const Huddle__Frame *f);

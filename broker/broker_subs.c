@@ -1,10 +1,17 @@
 /*
  * broker_subs — the subscription frames (Subscribe, Unsubscribe, Ack) and delivery:
- * each attached subscription gets the events after its cursor that pass its filter,
- * up to its credit and while its session's queue has room.
+ * each attached subscription gets the events after its cursor that pass its filter
+ * and its agent's scope (access.h: a filter narrows scope, never widens it), up to its
+ * credit and while its session's queue has room.
+ *
+ * A delivery carrying patient data writes its audit record into the open batch and
+ * waits, staged, for that batch's commit: nothing is disclosed that the trail does not
+ * hold. Deliveries without patient data go straight to the session's queue.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "broker_internal.h"
 #include "codec.h"
 #include "log.h"
@@ -142,6 +149,23 @@ void broker_on_ack(broker_t *b, session_t *s, const Huddle__Frame *f)
 
 /* ---- delivery ------------------------------------------------------------ */
 
+/* The audit record of one delivery, into the open batch. */
+static int audit_delivery(broker_t *b, const session_t *s, const sub_t *u, const Huddle__Event *ev)
+{
+    Huddle__AuditRecord rec = HUDDLE__AUDIT_RECORD__INIT;
+    const ProtobufCEnumValue *k = protobuf_c_enum_descriptor_get_value(&huddle__event_kind__descriptor, ev->kind);
+    rec.purpose = HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_DELIVERY;
+    rec.nhs_number = ev->subject->nhs_number;
+    rec.event_seq = ev->seq;
+    rec.subscription = (char *)u->name;
+    rec.description = k ? (char *)k->name : (char *)"event";
+    int rc = broker_audit(b, s, &rec);
+    if (rc != STORE_OK)
+        log_error("subscription %s/%s: the audit record of seq %llu cannot be written (%s): delivery waits",
+                  u->agent_id, u->name, (unsigned long long)ev->seq, store_strerror(rc));
+    return rc;
+}
+
 static void pump_sub(broker_t *b, sub_t *u, store_txn_t **rtxn)
 {
     session_t *s = u->session;
@@ -166,14 +190,19 @@ static void pump_sub(broker_t *b, sub_t *u, store_txn_t **rtxn)
             }
             ev = tmp, bytes = v.data, len = v.len;
         }
-        if (sub_matches(u, ev)) {
+        if (sub_matches(u, ev) && access_may_see(s->agent, ev)) {
+            bool audited = access_is_patient_data(ev);
             session_out_t *o = wire_deliver(u->name, u->counter + 1, bytes, len);
-            if (!o) {
+            if (!o || (audited && audit_delivery(b, s, u, ev) != STORE_OK)) {
+                free(o);
                 if (tmp)
                     huddle__event__free_unpacked(tmp, NULL);
-                return;
+                return; /* tried again at the next pump */
             }
-            session_push_out(s, o);
+            if (audited)
+                broker_stage_delivery(b, s, o);
+            else
+                session_push_out(s, o);
             sub_delivered(u, seq);
             b->c.deliveries++;
         }

@@ -45,6 +45,7 @@ typedef struct {
 #define STORE "Store"
 #define LIMITS "Limits"
 #define SUBS "Subscriptions and queries"
+#define SECURITY "Security"
 #define RUNNING "Running"
 
 /* Every option of the broker. Ranges guard against slips of the keyboard (16T for
@@ -61,6 +62,12 @@ static const option_t options[] = {
         "(ZMQ_HEARTBEAT_TIMEOUT and TTL) and its session expires"),
     OPT(NET, session_idle, T_DURATION, "1m", SECOND, 7 * DAY,
         "A session with no traffic and no heartbeat reply for this long is closed"),
+    OPT(SECURITY, key_file, T_STRING, "", 0, CONFIG_PATH_MAX - 1,
+        "The broker's CURVE secret key, one Z85 line, mode 0600 (written by `huddle init`); "
+        "empty = keys/broker.key beside the store directory"),
+    OPT(SECURITY, insecure_dev, T_BOOL, "no", 0, 0,
+        "Plain TCP without CURVE: agents are who Hello says they are. Development only; "
+        "logged as a warning at start and every minute"),
     OPT(STORE, store, T_STRING, "var/store", 1, CONFIG_PATH_MAX - 1,
         "Store directory (LMDB data.mdb and lock.mdb)"),
     OPT(STORE, map_initial, T_SIZE, "64M", MIB, TIB, "Store map size at first open"),

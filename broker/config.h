@@ -71,6 +71,9 @@ typedef struct {
     int64_t heartbeat_ivl;              /* ZMQ_HEARTBEAT_IVL */
     int64_t heartbeat_timeout;          /* ZMQ_HEARTBEAT_TIMEOUT and TTL; session expiry */
     int64_t session_idle;               /* no traffic, no heartbeat reply: closed */
+    /* security */
+    char key_file[CONFIG_PATH_MAX];     /* broker's CURVE secret key; "" = beside the store */
+    bool insecure_dev;                  /* no CURVE, identity as claimed: development only */
     /* store */
     char store[CONFIG_PATH_MAX];        /* store directory */
     size_t map_initial;                 /* see store_config_t */

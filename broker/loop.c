@@ -7,6 +7,12 @@
  * for reconnecting peers, LINGER and MAXMSGSIZE bounded, heartbeats on. MAXMSGSIZE is
  * four times max_frame: a frame a little over the limit is read and answered
  * TOO_LARGE, one far over it is dropped by ZeroMQ with the connection.
+ *
+ * With CURVE (the default) the ROUTER is a CURVE server with a ZAP domain, and the
+ * ZAP handler's REP socket is bound first in the same context: libzmq asks it about
+ * every handshake, and the loop answers between batches (zap.c). Each frame then
+ * carries its connection's User-Id (the agent) and key, which the broker trusts
+ * instead of anything the frame says.
  */
 #include "loop.h"
 
@@ -19,14 +25,17 @@
 
 #include "hd_time.h"
 #include "log.h"
+#include "zap.h"
 
 static volatile sig_atomic_t stop_requested;
 
 struct loop {
     const config_t *cfg;
     broker_t *b;
+    store_t *store;
     void *ctx;
     void *router;
+    void *zap;     /* ZAP handler's REP socket; NULL without CURVE */
     char endpoint[256];
     bool blocked;  /* some session's peer could not take more this round */
 };
@@ -53,7 +62,8 @@ static int set_int(void *sock, int opt, int v)
     return zmq_setsockopt(sock, opt, &v, sizeof v);
 }
 
-int loop_new(loop_t **out, const config_t *cfg, broker_t *b, char *err, size_t errlen)
+int loop_new(loop_t **out, const config_t *cfg, broker_t *b, store_t *store, const char *secret_z85, char *err,
+             size_t errlen)
 {
     *out = NULL;
     loop_t *l = calloc(1, sizeof *l);
@@ -63,12 +73,24 @@ int loop_new(loop_t **out, const config_t *cfg, broker_t *b, char *err, size_t e
     }
     l->cfg = cfg;
     l->b = b;
+    l->store = store;
     l->ctx = zmq_ctx_new();
     l->router = l->ctx ? zmq_socket(l->ctx, ZMQ_ROUTER) : NULL;
     if (!l->router) {
         snprintf(err, errlen, "cannot create the ZeroMQ socket: %s", zmq_strerror(errno));
         loop_destroy(&l);
         return -1;
+    }
+    if (secret_z85) {
+        l->zap = zmq_socket(l->ctx, ZMQ_REP);
+        if (!l->zap || set_int(l->zap, ZMQ_LINGER, 0) || zmq_bind(l->zap, ZAP_ENDPOINT) != 0 ||
+            set_int(l->router, ZMQ_CURVE_SERVER, 1) ||
+            zmq_setsockopt(l->router, ZMQ_CURVE_SECRETKEY, secret_z85, strlen(secret_z85)) ||
+            zmq_setsockopt(l->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN))) {
+            snprintf(err, errlen, "cannot set up CURVE: %s", zmq_strerror(errno));
+            loop_destroy(&l);
+            return -1;
+        }
     }
     int64_t maxmsg = (int64_t)cfg->max_frame * 4;
     int hb = (int)cfg->heartbeat_ivl, hbt = (int)cfg->heartbeat_timeout;
@@ -96,6 +118,8 @@ void loop_destroy(loop_t **self_p)
     loop_t *l = *self_p;
     if (l->router)
         zmq_close(l->router);
+    if (l->zap)
+        zmq_close(l->zap);
     if (l->ctx)
         zmq_ctx_term(l->ctx);
     free(l);
@@ -127,9 +151,15 @@ static void read_ready(loop_t *l)
                 break;
         }
         if (rc >= 0) {
+            /* the connection's identity, as ZAP named it; NULL without CURVE */
+            frame_peer_t peer = {zmq_msg_data(&rid), zmq_msg_size(&rid), NULL, NULL};
+            if (l->zap) {
+                peer.user_id = zmq_msg_gets(&body, "User-Id");
+                peer.key_z85 = zmq_msg_gets(&body, ZAP_KEY_PROPERTY);
+            }
             /* a multi-part message reaches the codec empty, and is answered MALFORMED */
-            broker_on_frame(l->b, zmq_msg_data(&rid), zmq_msg_size(&rid), extra ? NULL : zmq_msg_data(&body),
-                            extra ? 0 : zmq_msg_size(&body), hd_time_mono_ms());
+            broker_on_frame(l->b, &peer, extra ? NULL : zmq_msg_data(&body), extra ? 0 : zmq_msg_size(&body),
+                            hd_time_mono_ms());
         }
         zmq_msg_close(&body);
         zmq_msg_close(&rid);
@@ -172,12 +202,17 @@ static bool has_output(loop_t *l)
     return false;
 }
 
-/* One round: wait at most timeout_ms for frames, apply them, commit, send. */
+/* One round: wait at most timeout_ms for frames (and handshakes), apply them, commit,
+ * send. */
 static void round_trip(loop_t *l, int timeout_ms)
 {
-    zmq_pollitem_t item = {l->router, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&item, 1, timeout_ms) > 0 && (item.revents & ZMQ_POLLIN))
-        read_ready(l);
+    zmq_pollitem_t items[2] = {{l->router, 0, ZMQ_POLLIN, 0}, {l->zap, 0, ZMQ_POLLIN, 0}};
+    if (zmq_poll(items, l->zap ? 2 : 1, timeout_ms) > 0) {
+        if (l->zap && (items[1].revents & ZMQ_POLLIN))
+            zap_serve(l->zap, l->store);
+        if (items[0].revents & ZMQ_POLLIN)
+            read_ready(l);
+    }
     broker_commit(l->b);
     broker_tick(l->b, hd_time_mono_ms());
     flush(l);

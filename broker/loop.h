@@ -14,11 +14,16 @@
 
 #include "broker.h"
 #include "config.h"
+#include "store.h"
 
 typedef struct loop loop_t;
 
-/* Creates the context and binds the ROUTER socket on cfg->endpoint. */
-int loop_new(loop_t **out, const config_t *cfg, broker_t *b, char *err, size_t errlen);
+/* Creates the context and binds the ROUTER socket on cfg->endpoint: a CURVE server
+ * with secret_z85 (the broker's secret key, Z85) whose handshakes the ZAP handler
+ * decides from the registry in store; plain TCP when secret_z85 is NULL
+ * (--insecure-dev). */
+int loop_new(loop_t **out, const config_t *cfg, broker_t *b, store_t *store, const char *secret_z85, char *err,
+             size_t errlen);
 void loop_destroy(loop_t **self_p);
 
 /* SIGTERM and SIGINT ask the running loop to stop; SIGPIPE is ignored. */

@@ -5,11 +5,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "broker.h"
 #include "config.h"
@@ -17,11 +20,56 @@
 #include "loop.h"
 #include "store.h"
 
+/* The broker's CURVE secret key from its file (key_file, or keys/broker.key beside the
+ * store, where `huddle init` writes it) into z85: 0, or -1 with a sentence in err.
+ * A key others can read is refused: whoever holds it can pose as the broker. */
+static int load_secret_key(const config_t *cfg, char z85[41], char *pub, char *err, size_t errlen)
+{
+    char path[CONFIG_PATH_MAX + 16], copy[CONFIG_PATH_MAX];
+    if (cfg->key_file[0]) {
+        snprintf(path, sizeof path, "%s", cfg->key_file);
+    } else {
+        snprintf(copy, sizeof copy, "%s", cfg->store);
+        snprintf(path, sizeof path, "%s/keys/broker.key", dirname(copy));
+    }
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen,
+                 "cannot read the broker's secret key %s: %s (`huddle init` writes one; "
+                 "--insecure-dev runs without CURVE, for development only)",
+                 path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    char buf[128];
+    ssize_t n = (st.st_mode & 077) ? -2 : read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n == -2) {
+        snprintf(err, errlen, "%s can be read by others than its owner: chmod 600 it (and consider the key leaked)",
+                 path);
+        return -1;
+    }
+    buf[n > 0 ? n : 0] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    uint8_t raw[32];
+    if (strlen(buf) != 40 || !zmq_z85_decode(raw, buf) || zmq_curve_public(pub, buf) != 0) {
+        snprintf(err, errlen, "%s does not hold a CURVE secret key (one line of 40 Z85 characters)", path);
+        memset(buf, 0, sizeof buf);
+        return -1;
+    }
+    memcpy(z85, buf, 41);
+    memset(buf, 0, sizeof buf);
+    memset(raw, 0, sizeof raw);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     config_t cfg;
     config_action_t action;
-    char err[512];
+    char err[2048];
     config_defaults(&cfg);
     if (config_parse_args(&cfg, argc, argv, &action, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "huddled: %s\n(huddled --help lists the options)\n", err);
@@ -47,6 +95,11 @@ int main(int argc, char **argv)
     loop_t *loop = NULL;
     int lock_fd = -1;
     int status = 1;
+    char secret[41] = "", pub[41] = "";
+    if (!cfg.insecure_dev && load_secret_key(&cfg, secret, pub, err, sizeof err) != 0) {
+        log_error("%s", err);
+        goto done;
+    }
     if (store_open(&store, &sc, err, sizeof err) != STORE_OK) {
         log_error("%s", err);
         goto done;
@@ -67,7 +120,7 @@ int main(int argc, char **argv)
         goto done;
     }
     loop_install_signals();
-    if (loop_new(&loop, &cfg, b, err, sizeof err) != 0) {
+    if (loop_new(&loop, &cfg, b, store, cfg.insecure_dev ? NULL : secret, err, sizeof err) != 0) {
         log_error("%s", err);
         goto done;
     }
@@ -75,12 +128,17 @@ int main(int argc, char **argv)
     store_stat(store, &st);
     log_info("huddled %s: store %s at seq %llu, map %zu MiB of %zu MiB", BROKER_VERSION, cfg.store,
              (unsigned long long)st.last_seq, st.map_size >> 20, cfg.map_max >> 20);
-    log_warn("connections are not authenticated in this version: agents are who they say they are");
+    if (cfg.insecure_dev)
+        log_warn("INSECURE: --insecure-dev is on: no CURVE, no encryption, agents are who they claim to be. "
+                 "Development only; never with patient data");
+    else
+        log_info("CURVE on: only registered, active agents' keys are admitted; broker public key %s", pub);
     if (cfg.test_mode)
         log_warn("test mode: agents may set the clock; never run a real service like this");
     status = loop_run(loop) == 0 ? 0 : 1;
 
 done:
+    memset(secret, 0, sizeof secret);
     loop_destroy(&loop);
     broker_destroy(&b);
     store_close(&store);

@@ -25,3 +25,14 @@ int record_put(store_txn_t *txn, store_table_t t, const void *key, size_t klen, 
     free(buf);
     return rc;
 }
+
+void *record_copy(const ProtobufCMessage *m)
+{
+    size_t len = 0;
+    uint8_t *buf = record_pack(m, &len);
+    if (!buf)
+        return NULL;
+    void *copy = protobuf_c_message_unpack(m->descriptor, NULL, len, buf);
+    free(buf);
+    return copy;
+}

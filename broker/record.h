@@ -23,4 +23,8 @@ uint8_t *record_pack(const ProtobufCMessage *m, size_t *len);
 int record_put(store_txn_t *txn, store_table_t t, const void *key, size_t klen, const ProtobufCMessage *m,
                bool insert);
 
+/* A deep copy of m (free with protobuf_c_message_free_unpacked); NULL on OOM. For
+ * records borrowed from a scan that must outlive it. */
+void *record_copy(const ProtobufCMessage *m);
+
 #endif

@@ -107,6 +107,8 @@ void session_remove(session_table_t *t, session_t *s)
         t->tail = s->prev;
     t->count--;
     free_queue(s);
+    if (s->agent)
+        huddle__agent_record__free_unpacked(s->agent, NULL);
     free(s);
 }
 

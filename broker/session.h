@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "state.pb-c.h"
+
 #define SESSION_RID_MAX 255
 #define SESSION_AGENT_MAX 64
 
@@ -30,7 +32,14 @@ typedef struct session {
     uint8_t rid[SESSION_RID_MAX];        /* ZeroMQ routing id */
     size_t rid_len;
     char agent_id[SESSION_AGENT_MAX + 1]; /* "" until Hello */
+    /* Who the connection authenticated as (ZAP's User-Id and the key it presented);
+     * both "" without CURVE. A frame from the same routing id with another user is
+     * another connection (ROUTER_HANDOVER) and gets a new session. */
+    char user_id[SESSION_AGENT_MAX + 1];
+    char key_z85[41];
+    Huddle__AgentRecord *agent;          /* registry record once welcomed; owned */
     bool welcomed;
+    bool revoked;                        /* the agent was revoked or its key replaced */
     int64_t last_heard_ms;               /* monotonic */
     int64_t ping_sent_ms;                /* monotonic; 0 when no Ping is outstanding */
     session_out_t *out_head, *out_tail;  /* frames waiting to be sent, in order */

@@ -15,11 +15,11 @@
 #define MESSAGE_TEXT_MAX 4000
 #define MESSAGE_BODY_MAX 65536
 
-static int message_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
+static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 
 static const wf_kind_t kinds[] = {
-    {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_apply},
-    {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_check, NULL},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL, NULL},
 };
 
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
@@ -84,7 +84,7 @@ int workflow_check_envelope(const Huddle__Event *ev, int64_t now_ms, reject_t *r
         return reject(r, invalid, "publish.event.kind", "required");
     if (!k)
         return reject(r, invalid, "publish.event.kind", "no workflow of this broker handles this kind");
-    if (!k->apply)
+    if (!k->check)
         return reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "publish.event.kind",
                       "only the broker writes this kind");
     if (ev->payload_case != k->payload)
@@ -94,7 +94,7 @@ int workflow_check_envelope(const Huddle__Event *ev, int64_t now_ms, reject_t *r
     return 0;
 }
 
-static int message_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
+static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 {
     (void)ctx;
     const Huddle__Message *m = ev->message;

@@ -17,6 +17,7 @@
 
 #include "event.pb-c.h"
 #include "frame.pb-c.h"
+#include "state.pb-c.h"
 #include "store.h"
 
 /* Why a request is refused: becomes a Rejected frame. Never holds patient data. */
@@ -37,19 +38,25 @@ int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *
 
 /* What a workflow function may use. */
 typedef struct {
-    store_txn_t *txn;     /* the batch's write transaction */
-    const char *sender;   /* authenticated agent id */
-    int64_t now_ms;       /* the broker's clock */
+    store_txn_t *txn;                 /* the batch's write transaction */
+    const char *sender;               /* authenticated agent id */
+    const Huddle__AgentRecord *agent; /* its registry record: role, organisation, scope */
+    int64_t now_ms;                   /* the broker's clock */
 } wf_ctx_t;
 
-/* Checks an event of its kind against the current state and applies it: 0, or -1
- * with r filled. The event is already stamped with its seq. */
+/* A step of a kind's rules: 0, or -1 with r filled. The event is already stamped with
+ * its seq, sender and time. */
 typedef int (*wf_apply_fn)(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 
+/* Publishing runs a kind's steps in this order: check (reads state, never writes:
+ * validates the event, completes ev->subject and sets ev->scope, the organisations
+ * the event concerns); then the broker holds the sender's relationship to that scope
+ * against the access matrix (access.h); then apply (writes the state changes). */
 typedef struct {
     Huddle__EventKind kind;
     Huddle__Event__PayloadCase payload; /* the one payload this kind carries */
-    wf_apply_fn apply;                  /* NULL: agents may not publish it (derived only) */
+    wf_apply_fn check;                  /* NULL: agents may not publish it (derived only) */
+    wf_apply_fn apply;                  /* NULL: the event changes no state beyond the log */
 } wf_kind_t;
 
 /* The row for a kind, or NULL when this broker accepts no such kind. */

@@ -19,6 +19,7 @@
 #include "hd_time.h"
 #include "log.h"
 #include "testutil.h"
+#include "tu_registry.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +29,9 @@ static config_t cfg;
 static store_t *store;
 static broker_t *broker;
 static const char rid[] = "fuzzer";
+/* A registered GP practice, as ZAP would have named the connection. */
+static tu_agent_t me = {.id = "fuzz-agent", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"};
+static const frame_peer_t peer = {rid, sizeof rid - 1, "fuzz-agent", NULL};
 
 static void cleanup(void)
 {
@@ -63,7 +67,7 @@ static void say_hello(void)
     size_t len;
     if (codec_encode_frame(&f, buf, sizeof buf, &len) != CODEC_OK)
         abort();
-    broker_on_frame(broker, rid, sizeof rid - 1, buf, len, hd_time_mono_ms());
+    broker_on_frame(broker, &peer, buf, len, hd_time_mono_ms());
     broker_commit(broker);
     drain();
 }
@@ -84,7 +88,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     sc.path = cfg.store;
     sc.map_initial = 1u << 20;
     sc.map_max = 256u << 20;
-    if (store_open(&store, &sc, NULL, 0) != STORE_OK || broker_new(&broker, &cfg, store) != STORE_OK)
+    if (store_open(&store, &sc, NULL, 0) != STORE_OK || tu_registry_add(store, &me, 1) != 0 ||
+        broker_new(&broker, &cfg, store) != STORE_OK)
         abort();
     return 0;
 }
@@ -102,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             broker_session_lost(broker, s);
         say_hello();
     }
-    broker_on_frame(broker, rid, sizeof rid - 1, data, size, hd_time_mono_ms());
+    broker_on_frame(broker, &peer, data, size, hd_time_mono_ms());
     broker_commit(broker);
     broker_tick(broker, hd_time_mono_ms());
     drain();

@@ -16,6 +16,7 @@
 #include "hd_time.h"
 #include "log.h"
 #include "testutil.h"
+#include "tu_registry.h"
 
 #define S(literal) ((char *)(literal))
 
@@ -28,11 +29,29 @@ typedef struct {
     uint64_t corr;
 } fx_t;
 
+/* The agents these tests say Hello as: without CURVE (insecure_dev, as identity is
+ * what Hello claims in process) but registered, as every agent must be. */
+static tu_agent_t agents[] = {
+    {.id = "pub", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
+    {.id = "sub", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
+    {.id = "sub-a", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81002"},
+    {.id = "sub-b", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "B82001"},
+    {.id = "one", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
+    {.id = "two", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
+    {.id = "other", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
+    {.id = "gp-a81001", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
+    {.id = "ops", .role = HUDDLE__ROLE__ROLE_ADMIN, .org = "X26"},
+};
+
 static void start(fx_t *f)
 {
     char why[256];
     if (store_open(&f->store, &f->sc, why, sizeof why) != STORE_OK)
         fail_msg("store_open: %s", why);
+    store_stat_t st;
+    assert_int_equal(store_stat(f->store, &st), STORE_OK);
+    if (st.entries[STORE_AGENTS] == 0)
+        assert_int_equal(tu_registry_add(f->store, agents, sizeof agents / sizeof agents[0]), 0);
     assert_int_equal(broker_new(&f->b, &f->cfg, f->store), STORE_OK);
 }
 
@@ -49,6 +68,7 @@ static int setup(void **state)
     assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
     config_defaults(&f->cfg);
     f->cfg.test_mode = true;
+    f->cfg.insecure_dev = true;
     f->cfg.log_level = LOG_ERROR;
     log_set_level(LOG_ERROR);
     snprintf(f->cfg.store, sizeof f->cfg.store, "%s/store", f->dir);
@@ -74,7 +94,8 @@ static int teardown(void **state)
 
 static void send_raw(fx_t *f, const char *rid, const void *data, size_t len)
 {
-    broker_on_frame(f->b, rid, strlen(rid), data, len, hd_time_mono_ms());
+    frame_peer_t peer = {rid, strlen(rid), NULL, NULL};
+    broker_on_frame(f->b, &peer, data, len, hd_time_mono_ms());
 }
 
 static uint64_t send_frame(fx_t *f, const char *rid, Huddle__Frame *fr)
@@ -543,6 +564,9 @@ static void test_timers_fire_once_under_test_clock(void **state)
     codec_frame_free(&p);
 
     Huddle__TimerRecord tr = HUDDLE__TIMER_RECORD__INIT;
+    Huddle__Scope sc = HUDDLE__SCOPE__INIT;
+    sc.practice_ods = S("A81001"); /* the subscriber's practice: in its scope */
+    tr.scope = &sc;
     tr.kind = HUDDLE__TIMER_KIND__TIMER_KIND_FOLLOW_UP_91D;
     tr.due_at_ms = t0 + 91LL * 86400000;
     assert_int_equal(broker_schedule(f->b, &tr), STORE_OK);
@@ -657,20 +681,24 @@ static void test_ping_stats_and_bounded_queue(void **state)
     fq.body_case = HUDDLE__FRAME__BODY_QUERY;
     fq.query = &q;
     q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
-    send_frame(f, "p1", &fq);
-    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_BOARD;
-    send_frame(f, "p1", &fq);
+    send_frame(f, "p1", &fq); /* a GP practice may not read the broker's counters */
+    hello(f, "adm", "ops");
+    send_frame(f, "adm", &fq);
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA; /* an admin may not read an agenda */
+    send_frame(f, "adm", &fq);
     broker_commit(f->b);
     Huddle__Frame *r = expect(f, "p1", HUDDLE__FRAME__BODY_PONG);
     assert_int_equal(r->pong->nonce, 77);
     codec_frame_free(&r);
-    r = expect(f, "p1", HUDDLE__FRAME__BODY_ANSWER);
+    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "query.kind");
+    r = expect(f, "adm", HUDDLE__FRAME__BODY_ANSWER);
     assert_int_equal(r->answer->result_case, HUDDLE__ANSWER__RESULT_STATS);
     assert_int_equal(r->answer->stats->seq_last, 1);
     assert_int_equal(r->answer->stats->publishes_accepted, 1);
-    assert_int_equal(r->answer->stats->connections, 1);
+    assert_int_equal(r->answer->stats->connections, 2);
+    assert_int_equal(r->answer->stats->agents_connected, 2);
     codec_frame_free(&r);
-    expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.kind");
+    expect_rejected(f, "adm", HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "query.kind");
 
     /* an agent that never reads its replies is dropped, not queued for without end */
     uint64_t id = sess(f, "p1")->id;

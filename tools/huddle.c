@@ -47,6 +47,10 @@ int cmd_keygen(const opts_t *o, char **argv);
 int cmd_agent(const opts_t *o, char **argv);
 int cmd_neighbourhood(const opts_t *o, char **argv);
 int cmd_practice(const opts_t *o, char **argv);
+/* tools/cmd_audit.c */
+int cmd_audit(const opts_t *o, char **argv);
+/* tools/cmd_access.c */
+int cmd_access(const opts_t *o, char **argv);
 /* The store the command runs on, for the commands in other files. */
 const char *huddle_store_path(const opts_t *o);
 
@@ -58,6 +62,8 @@ static const command_t commands[] = {
     {"practice", "COMMAND", -1, "add or list GP practices (offline)", cmd_practice},
     {"stat", "", 0, "show the store's size, event log position and tables", cmd_stat},
     {"backup", "DEST", 1, "hot backup: a compacted, consistent copy written to DEST/data.mdb", cmd_backup},
+    {"audit", "[OPTIONS]", -1, "print the audit trail by patient, agent or time (read-only; --help)", cmd_audit},
+    {"access", "[--help]", -1, "print who may publish, receive and query what, as Markdown", cmd_access},
     {"publish", "[OPTIONS] TEXT", -1, "publish a MESSAGE event to a running broker (--help for options)", cmd_publish},
     {"subscribe", "[OPTIONS]", -1, "print a subscription's deliveries as they come, acking each", cmd_subscribe},
     {"bench", "[OPTIONS]", -1, "measure throughput and latency against a broker; one JSON line", cmd_bench},
