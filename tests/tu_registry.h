@@ -118,4 +118,44 @@ static inline int tu_registry_seed(const char *dir, tu_agent_t *agents, size_t n
     return rc;
 }
 
+/* Appends ev to the log of a store the broker is not running on, as a workflow would
+ * have written it (seq stamped here), with the patient's timeline index: 0 or -1. */
+static inline int tu_seed_events(const char *dir, Huddle__Event **evs, size_t n)
+{
+    char path[600];
+    store_config_t sc;
+    store_config_defaults(&sc);
+    snprintf(path, sizeof path, "%s/store", dir);
+    sc.path = path;
+    store_t *store = NULL;
+    store_txn_t *txn = NULL;
+    if (store_open(&store, &sc, NULL, 0) != STORE_OK || store_batch_begin(store, &txn) != STORE_OK) {
+        store_close(&store);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        Huddle__Event *ev = evs[i];
+        uint64_t seq = store_next_seq(txn);
+        ev->seq = seq;
+        uint8_t buf[4096], key[32];
+        size_t len = huddle__event__get_packed_size(ev), nl = strlen(ev->subject->nhs_number);
+        if (len > sizeof buf || nl + 8 > sizeof key) {
+            rc = -1;
+            break;
+        }
+        huddle__event__pack(ev, buf);
+        memcpy(key, ev->subject->nhs_number, nl);
+        store_key_u64(key + nl, seq);
+        if (store_append(txn, buf, len, &seq) != STORE_OK ||
+            (nl && store_put(txn, STORE_PATIENT_EVENTS, key, nl + 8, "", 0) != STORE_OK))
+            rc = -1;
+    }
+    if (rc == 0)
+        rc = store_batch_commit(&txn) == STORE_OK ? 0 : -1;
+    store_txn_end(&txn);
+    store_close(&store);
+    return rc;
+}
+
 #endif
