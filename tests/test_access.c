@@ -550,9 +550,33 @@ static void test_command(void **state)
     assert_non_null(strstr(out, "usage: huddle access"));
 }
 
+/* The README shows the matrix between two markers: it must be what the broker enforces. */
+static void test_readme_prints_the_matrix(void **state)
+{
+    (void)state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/../README.md", tu_bin_dir());
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    static char readme[1 << 18];
+    size_t n = fread(readme, 1, sizeof readme - 1, fp);
+    fclose(fp);
+    readme[n] = '\0';
+    const char *begin = strstr(readme, "<!-- access matrix:"), *end = strstr(readme, "<!-- end of access matrix -->");
+    assert_non_null(begin);
+    assert_non_null(end);
+    begin = strchr(begin, '\n') + 1;
+    size_t len;
+    char *want = print(&len);
+    if ((size_t)(end - begin) != len || memcmp(begin, want, len) != 0)
+        fail_msg("README.md's access matrix differs from `huddle access`: paste its output between the markers");
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_readme_prints_the_matrix),
         cmocka_unit_test(test_every_kind_has_an_expectation),
         cmocka_unit_test(test_publish_cells),
         cmocka_unit_test(test_receive_cells),

@@ -42,7 +42,8 @@ typedef struct {
 
 static const options_row_t publish_options[] = {
     OPT("--endpoint", "E", TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
-    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default demo-publisher)"),
+    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default none: the key names the agent; a broker "
+                                      "in --insecure-dev mode needs one)"),
     OPT("--topic", "T", TEXT, topic, "message topic (default demo)"),
     OPT("--message-id", "M", TEXT, message_id, "idempotency key: M sent again is stored once (default: new)"),
     OPT("--count", "N", NUMBER, count, "publish N events (default 1), with --message-id as M-1 ... M-N"),
@@ -51,7 +52,8 @@ static const options_row_t publish_options[] = {
 
 static const options_row_t subscribe_options[] = {
     OPT("--endpoint", "E", TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
-    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default demo-subscriber)"),
+    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default none: the key names the agent; a broker "
+                                      "in --insecure-dev mode needs one)"),
     OPT("--name", "NAME", TEXT, name, "durable subscription name (default demo)"),
     OPT("--topic", "T", TEXT, topic, "message topic to receive (default demo)"),
     OPT("--from-start", "", FLAG, from_start, "a new subscription starts at the first event in the log"),
@@ -67,8 +69,10 @@ static void usage(FILE *out, const char *command, const char *args, const char *
 {
     fprintf(out, "usage: huddle %s [OPTIONS]%s\n\n%s\n\nOptions:\n", command, args, what);
     options_usage(out, t, n, 18);
-    fprintf(out, "\nEnvironment: HUDDLE_SERVER_KEY, HUDDLE_SECRET_KEY (Z85 CURVE keys; without them plain TCP,\n"
-                 "which only a broker in development mode accepts).\n");
+    fprintf(out, "\nEnvironment: HUDDLE_SERVER_KEY (the broker's public key) and HUDDLE_SECRET_KEY (this agent's\n"
+                 "secret key), Z85, e.g. HUDDLE_SERVER_KEY=$(cat var/keys/broker.pub)\n"
+                 "HUDDLE_SECRET_KEY=$(cat var/keys/gp-a81001.key). Without them plain TCP, which only a broker\n"
+                 "started with --insecure-dev accepts.\n");
 }
 
 static void log_to_stderr(void *ctx, hd_client_log_level_t level, const char *line)
@@ -115,7 +119,7 @@ int cmd_publish(const struct opts *o, char **argv)
     (void)o;
     static const char what[] = "Publishes TEXT as a MESSAGE event and prints \"accepted seq N\" (or \"duplicate of "
                                "seq N\")\nonce the broker has stored it durably.";
-    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, "demo-publisher", "demo", NULL, NULL, 1, 0, false, false};
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, "demo", NULL, NULL, 1, 0, false, false};
     char *text = NULL;
     size_t n_text;
     if (options_parse(publish_options, N_OPTS(publish_options), argv, &po, NULL, &text, 1, &n_text) ||
@@ -196,7 +200,7 @@ int cmd_subscribe(const struct opts *o, char **argv)
     static const char what[] = "Attaches to a durable subscription and prints one line per delivery, acking each,\n"
                                "until --count deliveries or Ctrl-C. Run it again with the same --name to resume\n"
                                "after the last ack.";
-    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, "demo-subscriber", "demo", NULL, "demo", 0, 0, false, false};
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, "demo", NULL, "demo", 0, 0, false, false};
     if (options_parse(subscribe_options, N_OPTS(subscribe_options), argv, &po, NULL, NULL, 0, NULL)) {
         usage(stderr, "subscribe", "", what, subscribe_options, N_OPTS(subscribe_options));
         return 2;
