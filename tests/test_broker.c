@@ -873,6 +873,111 @@ static void test_too_many_sessions(void **state)
     assert_true(sess(f, "c")->closing);
 }
 
+/* ---- registry commands --------------------------------------------------------- */
+
+static Huddle__Frame *admin(fx_t *f, const char *rid, Huddle__Admin *cmd)
+{
+    Huddle__Frame fr = HUDDLE__FRAME__INIT;
+    fr.body_case = HUDDLE__FRAME__BODY_ADMIN;
+    fr.admin = cmd;
+    send_frame(f, rid, &fr);
+    broker_commit(f->b);
+    return take(f, rid);
+}
+
+static void test_admin_commands_audited_and_revocation_applied(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "adm", "ops");
+    hello(f, "s1", "sub");
+    subscribe(f, "s1", "news", "news", 10, true);
+
+    /* only the admin role */
+    Huddle__Admin cmd = HUDDLE__ADMIN__INIT;
+    Huddle__AgentList al = HUDDLE__AGENT_LIST__INIT;
+    cmd.command_case = HUDDLE__ADMIN__COMMAND_AGENT_LIST;
+    cmd.agent_list = &al;
+    Huddle__Frame *r = admin(f, "s1", &cmd);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_REJECTED);
+    assert_int_equal(r->rejected->code, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN);
+    codec_frame_free(&r);
+
+    r = admin(f, "adm", &cmd);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_ANSWER);
+    assert_int_equal(r->answer->result_case, HUDDLE__ANSWER__RESULT_ADMIN);
+    assert_int_equal(r->answer->admin->n_agents, sizeof agents / sizeof agents[0]);
+    codec_frame_free(&r);
+
+    Huddle__NeighbourhoodAdd na = HUDDLE__NEIGHBOURHOOD_ADD__INIT;
+    na.neighbourhood_id = S("riverside");
+    na.name = S("Riverside INT");
+    na.local_authority = S("E08000026");
+    cmd.command_case = HUDDLE__ADMIN__COMMAND_NEIGHBOURHOOD_ADD;
+    cmd.neighbourhood_add = &na;
+    r = admin(f, "adm", &cmd);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_ANSWER);
+    assert_int_equal(r->answer->admin->n_neighbourhoods, 1);
+    assert_string_equal(r->answer->admin->neighbourhoods[0]->local_authority, "E08000026");
+    codec_frame_free(&r);
+    na.local_authority = S("nowhere"); /* the registry's own rules, with the field named */
+    r = admin(f, "adm", &cmd);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_REJECTED);
+    assert_int_equal(r->rejected->code, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID);
+    assert_string_equal(r->rejected->field, "admin.neighbourhood_add.local_authority");
+    codec_frame_free(&r);
+
+    Huddle__TrustAgreementAdd ta = HUDDLE__TRUST_AGREEMENT_ADD__INIT;
+    cmd.command_case = HUDDLE__ADMIN__COMMAND_AGREEMENT_ADD;
+    cmd.agreement_add = &ta;
+    r = admin(f, "adm", &cmd); /* not built yet, and it says so */
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_REJECTED);
+    assert_non_null(strstr(r->rejected->reason, "trusted-assessment workflow"));
+    codec_frame_free(&r);
+
+    /* revoking "sub": from the commit its session is told, delivers nothing more, and
+     * its next frame is refused */
+    Huddle__AgentRevoke rv = HUDDLE__AGENT_REVOKE__INIT;
+    rv.agent_id = S("sub");
+    rv.reason = S("left the service");
+    cmd.command_case = HUDDLE__ADMIN__COMMAND_AGENT_REVOKE;
+    cmd.agent_revoke = &rv;
+    r = admin(f, "adm", &cmd);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_ANSWER);
+    assert_int_equal(r->answer->admin->agents[0]->status, HUDDLE__AGENT_STATUS__AGENT_STATUS_REVOKED);
+    codec_frame_free(&r);
+    r = expect(f, "s1", HUDDLE__FRAME__BODY_BYE);
+    codec_frame_free(&r);
+    hello(f, "p1", "pub");
+    publish(f, "p1", "after-revoke", "news");
+    broker_commit(f->b);
+    expect_accepted(f, "p1", f->corr, false);
+    assert_null(take(f, "s1"));
+    publish(f, "s1", "from-revoked", "news");
+    broker_commit(f->b);
+    expect_rejected(f, "s1", HUDDLE__REJECT_CODE__REJECT_CODE_UNAUTHENTICATED, "");
+
+    /* every command and refusal is in the trail */
+    Huddle__Query q = HUDDLE__QUERY__INIT;
+    Huddle__Frame fq = HUDDLE__FRAME__INIT;
+    fq.body_case = HUDDLE__FRAME__BODY_QUERY;
+    fq.query = &q;
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_AUDIT_TRAIL;
+    q.purpose = S("registry review");
+    send_frame(f, "adm", &fq);
+    broker_commit(f->b);
+    r = expect(f, "adm", HUDDLE__FRAME__BODY_ANSWER);
+    const Huddle__AuditTrail *t = r->answer->audit_trail;
+    unsigned admin_records = 0, denied = 0;
+    for (size_t i = 0; i < t->n_records; i++) {
+        admin_records += t->records[i]->purpose == HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_ADMIN;
+        denied += t->records[i]->purpose == HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_DENIED;
+    }
+    assert_int_equal(admin_records, 3); /* list, neighbourhood add, revoke */
+    assert_int_equal(denied, 1);        /* the agent list "sub" asked for */
+    assert_string_equal(t->records[t->n_records - 1]->description, "agent_revoke sub");
+    codec_frame_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -893,6 +998,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_commit_rejects_whole_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_says_bye, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_commands_audited_and_revocation_applied, setup, teardown),
     };
     return cmocka_run_group_tests_name("broker", tests, NULL, NULL);
 }
