@@ -306,6 +306,19 @@ store_txn_t *broker_batch(broker_t *b)
     return b->batch;
 }
 
+store_txn_t *broker_batch_for(broker_t *b, const session_t *s, uint64_t corr, const char *msgid)
+{
+    store_txn_t *txn = broker_batch(b);
+    if (txn) {
+        b->batch_frames++;
+        return txn;
+    }
+    reject_t r;
+    reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now; retry");
+    r.retry_after_ms = 1000;
+    broker_stage_reject(b, s, corr, &r, msgid);
+    return NULL;
+}
 
 void broker_commit(broker_t *b)
 {
@@ -511,13 +524,9 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         broker_stage_reject(b, s, f->corr, &r, ev->message_id);
         return;
     }
-    store_txn_t *txn = broker_batch(b);
-    if (!txn) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
-        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
+    store_txn_t *txn = broker_batch_for(b, s, f->corr, ev->message_id);
+    if (!txn)
         return;
-    }
-    b->batch_frames++;
 
     /* (sender, message_id) first: one look-up tells a retry from a new event */
     uint64_t seq = store_next_seq(txn);

@@ -163,13 +163,9 @@ void broker_on_admin(broker_t *b, session_t *s, const Huddle__Frame *f)
         broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
     }
-    store_txn_t *txn = broker_batch(b);
-    if (!txn) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
-        broker_stage_reject(b, s, f->corr, &r, NULL);
+    store_txn_t *txn = broker_batch_for(b, s, f->corr, NULL);
+    if (!txn)
         return;
-    }
-    b->batch_frames++;
     list_t l = {.limit = b->cfg->query_limit_max};
     char what[128];
     if (apply(b, txn, a, &l, what, sizeof what, &r) != 0) {

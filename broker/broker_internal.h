@@ -85,6 +85,9 @@ int broker_audit(broker_t *b, const session_t *s, Huddle__AuditRecord *rec);
  * (no patient identifier) and, for a query, its kind. */
 void broker_stage_denied(broker_t *b, const session_t *s, uint64_t corr, const reject_t *r, const char *msgid,
                          Huddle__QueryKind qk, const char *what);
+/* The open batch's transaction for one frame of session s, counted against the batch
+ * bound; NULL, with BUSY staged for corr, if the store refuses. */
+store_txn_t *broker_batch_for(broker_t *b, const session_t *s, uint64_t corr, const char *msgid);
 /* The open batch's transaction, beginning one if needed; NULL if the store refuses. */
 store_txn_t *broker_batch(broker_t *b);
 /* An event appended in the open batch: cached once the batch commits. */

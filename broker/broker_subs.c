@@ -40,13 +40,9 @@ void broker_on_subscribe(broker_t *b, session_t *s, const Huddle__Frame *f)
     uint32_t credit = q->credit ? q->credit : b->cfg->credit_default;
     if (credit > b->cfg->credit_max)
         credit = b->cfg->credit_max;
-    store_txn_t *txn = broker_batch(b);
-    if (!txn) {
-        reject(&r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot take writes now");
-        broker_stage_reject(b, s, f->corr, &r, NULL);
+    store_txn_t *txn = broker_batch_for(b, s, f->corr, NULL);
+    if (!txn)
         return;
-    }
-    b->batch_frames++;
     sub_t *u = sub_find(b->subs, s->agent_id, q->name);
     bool created = !u;
     if (created) {
