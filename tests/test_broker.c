@@ -978,6 +978,47 @@ static void test_admin_commands_audited_and_revocation_applied(void **state)
     codec_frame_free(&r);
 }
 
+/* What broker_tick logs at mono_ms, as text (stderr captured). */
+static void tick_log(fx_t *f, int64_t mono_ms, char *out, size_t len)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/tick.log", f->dir);
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    log_set_level(LOG_WARN);
+    broker_tick(f->b, mono_ms);
+    log_set_level(LOG_ERROR);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(out, 1, len - 1, fp);
+    out[n] = '\0';
+    fclose(fp);
+}
+
+static void test_insecure_mode_warns_every_minute(void **state)
+{
+    fx_t *f = *state; /* these tests run the broker with insecure_dev */
+    char out[2048];
+    int64_t t0 = hd_time_mono_ms();
+    tick_log(f, t0 + 1000, out, sizeof out);
+    assert_null(strstr(out, "INSECURE"));
+    tick_log(f, t0 + 61000, out, sizeof out);
+    assert_non_null(strstr(out, "INSECURE: --insecure-dev is on"));
+    tick_log(f, t0 + 62000, out, sizeof out);
+    assert_null(strstr(out, "INSECURE"));
+    tick_log(f, t0 + 122000, out, sizeof out);
+    assert_non_null(strstr(out, "INSECURE"));
+    f->cfg.insecure_dev = false; /* with CURVE, never */
+    tick_log(f, t0 + 300000, out, sizeof out);
+    assert_null(strstr(out, "INSECURE"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -999,6 +1040,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shutdown_says_bye, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_commands_audited_and_revocation_applied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_insecure_mode_warns_every_minute, setup, teardown),
     };
     return cmocka_run_group_tests_name("broker", tests, NULL, NULL);
 }
