@@ -1,7 +1,8 @@
 /*
  * test_cmd_bench — a smoke test of `huddle bench` as a process (the real binary from
- * bin/ or $HD_BIN): one short run against a broker of its own prints exactly one JSON
- * line, every accepted event reached the subscriber, and nothing is left in $TMPDIR.
+ * bin/ or $HD_BIN): short runs against a broker of its own, over CURVE and with
+ * --insecure, each print exactly one JSON line saying which ran, every accepted event
+ * reached the subscriber, and nothing is left in $TMPDIR (its store, keys or log).
  * Not a timed test: it checks the bench works, never how fast.
  */
 #include <inttypes.h>
@@ -76,8 +77,8 @@ static void test_help_and_bad_options(void **state)
     fixture_t *f = *state;
     assert_int_equal(RUN(f, "--help"), 0);
     const char *options[] = {"--publishers N", "--subscribers M", "--size BYTES", "--duration SECONDS",
-                             "--rate EVENTS_PER_S", "--window N", "--endpoint E", "--huddled PATH", "--no-ceilings",
-                             "--verbose"};
+                             "--rate EVENTS_PER_S", "--window N", "--endpoint E", "--huddled PATH", "--insecure",
+                             "--no-ceilings", "--verbose", "HUDDLE_SERVER_KEY", "HUDDLE_SECRET_KEY", "\"curve\":false"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
         if (!strstr(f->out, options[i]))
             fail_msg("help lacks %s:\n%s", options[i], f->out);
@@ -88,13 +89,22 @@ static void test_help_and_bad_options(void **state)
     assert_non_null(strstr(f->out, "--size must be at least"));
     assert_int_equal(RUN(f, "--huddled", "/nonexistent/huddled", "--no-ceilings"), 1);
     assert_non_null(strstr(f->out, "cannot run the broker"));
+    assert_int_equal(RUN(f, "--insecure", "--endpoint", "tcp://127.0.0.1:1"), 2);
+    assert_non_null(strstr(f->out, "--insecure is for the broker it starts"));
+    unsetenv("HUDDLE_SERVER_KEY");
+    assert_int_equal(RUN(f, "--endpoint", "tcp://127.0.0.1:1", "--no-ceilings"), 1);
+    assert_non_null(strstr(f->out, "--endpoint needs HUDDLE_SERVER_KEY"));
     assert_dir_empty(f->dir);
 }
 
-static void test_short_run_prints_one_line(void **state)
+/* One short run, with --insecure or not: one JSON line saying which, and every event
+ * accepted delivered once. */
+static void short_run(fixture_t *f, bool insecure)
 {
-    fixture_t *f = *state;
-    int rc = RUN(f, "--duration", "1", "--publishers", "1", "--subscribers", "1", "--size", "128", "--no-ceilings");
+    int rc = insecure ? RUN(f, "--duration", "1", "--publishers", "1", "--subscribers", "1", "--size", "128",
+                            "--no-ceilings", "--insecure")
+                      : RUN(f, "--duration", "1", "--publishers", "1", "--subscribers", "1", "--size", "128",
+                            "--no-ceilings");
     if (rc != 0)
         fail_msg("huddle bench exited %d:\n%s", rc, f->out);
     size_t len = strlen(f->out);
@@ -106,6 +116,8 @@ static void test_short_run_prints_one_line(void **state)
     assert_non_null(strstr(f->out, "\"events_per_s\":"));
     assert_int_equal(number_after(f->out, "size"), 128);
     assert_int_equal(number_after(f->out, "event_bytes"), 128);
+    if (!strstr(f->out, insecure ? "\"curve\":false," : "\"curve\":true,"))
+        fail_msg("the JSON line does not say \"curve\":%s:\n%s", insecure ? "false" : "true", f->out);
 
     /* Every phase: each accepted event reached the one subscriber, exactly once. */
     const char *phase1 = strstr(f->out, "\"phase1\":"), *phase2 = strstr(f->out, "\"phase2\":");
@@ -121,11 +133,22 @@ static void test_short_run_prints_one_line(void **state)
     assert_dir_empty(f->dir);
 }
 
+static void test_short_run_prints_one_line(void **state)
+{
+    short_run(*state, false);
+}
+
+static void test_insecure_run_says_so(void **state)
+{
+    short_run(*state, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_help_and_bad_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_run_prints_one_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_insecure_run_says_so, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * bench_env — the broker under test and this machine's raw ceilings, for `huddle bench`
  * (tools/cmd_bench.c). What it owns and never does: see bench_env.h.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <endian.h>
 #include <errno.h>
@@ -25,19 +26,31 @@
 #include <zmq.h>
 
 #include "bench_env.h"
+#include "keyfile.h"
+#include "registry.h"
+#include "store.h"
 
 #define NS UINT64_C(1000000000)
 #define MS UINT64_C(1000000)
 #define BROKER_WAIT_S 15        /* for the broker's first Welcome; for it to stop on SIGTERM */
 #define CEILING_NS (3 * NS / 2) /* each raw ceiling runs this long */
 #define CEILING_MAP (UINT64_C(1) << 30)
+#define SPARE_AGENTS 4          /* registered beyond the sessions announced, and the probe */
+#define AGENT_ORG "A81001"      /* every bench agent is a GP practice: it may publish and read MESSAGE */
+#define AGENT_NAME_LEN 24       /* "bench-" and an int, and the NUL */
 
 struct bench_env {
     char dir[PATH_MAX], log[PATH_MAX + 16], endpoint[128], prog[PATH_MAX + 16];
     bool given;           /* the endpoint was given: the broker is not ours */
+    bool insecure;        /* our broker runs with --insecure-dev */
     bool verbose;
     pid_t broker;         /* ours, while it runs */
     const volatile sig_atomic_t *interrupted;
+    /* CURVE: the broker's public key and, with a given endpoint, the one agent's secret */
+    char server_key[KEYFILE_Z85_LEN + 1], secret_key[KEYFILE_Z85_LEN + 1];
+    keyfile_pair_t *agents; /* ours, registered as agent_name(i); [0] is the start-up probe's */
+    int n_agents;
+    atomic_int next_agent;  /* the next one bench_env_client_open hands out */
 };
 
 /* ---- progress, time, files ---------------------------------------------------------- */
@@ -105,7 +118,21 @@ static int find_huddled(const char *given, char *out, size_t len)
     return -1;
 }
 
-bench_env_t *bench_env_new(const char *endpoint, const char *huddled_path, bool verbose,
+/* The environment's CURVE keys for a given endpoint into self; -1 (said) without both. */
+static int keys_from_environment(bench_env_t *self)
+{
+    const char *pub = getenv("HUDDLE_SERVER_KEY"), *sec = getenv("HUDDLE_SECRET_KEY");
+    if (!pub || strlen(pub) != KEYFILE_Z85_LEN || !sec || strlen(sec) != KEYFILE_Z85_LEN) {
+        fprintf(stderr, "huddle: bench: --endpoint needs HUDDLE_SERVER_KEY (the broker's public key) and "
+                        "HUDDLE_SECRET_KEY (a registered agent's secret key), 40 Z85 characters each\n");
+        return -1;
+    }
+    memcpy(self->server_key, pub, sizeof self->server_key);
+    memcpy(self->secret_key, sec, sizeof self->secret_key);
+    return 0;
+}
+
+bench_env_t *bench_env_new(const char *endpoint, const char *huddled_path, bool insecure, bool verbose,
                            const volatile sig_atomic_t *interrupted)
 {
     bench_env_t *self = calloc(1, sizeof *self);
@@ -113,18 +140,20 @@ bench_env_t *bench_env_new(const char *endpoint, const char *huddled_path, bool 
         fprintf(stderr, "huddle: bench: out of memory\n");
         return NULL;
     }
-    if (!endpoint && find_huddled(huddled_path, self->prog, sizeof self->prog)) {
+    if (endpoint ? keys_from_environment(self) : find_huddled(huddled_path, self->prog, sizeof self->prog)) {
         free(self);
         return NULL;
     }
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint ? endpoint : "");
     self->given = endpoint != NULL;
+    self->insecure = insecure && !endpoint;
     self->verbose = verbose;
     self->interrupted = interrupted;
     const char *tmp = getenv("TMPDIR");
     snprintf(self->dir, sizeof self->dir, "%s/huddle-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(self->dir)) {
         fprintf(stderr, "huddle: cannot create a directory like %s: %s\n", self->dir, strerror(errno));
+        keyfile_wipe(self, sizeof *self);
         free(self);
         return NULL;
     }
@@ -138,6 +167,10 @@ void bench_env_destroy(bench_env_t **self_p)
         return;
     bench_broker_stop(self);
     rmtree(self->dir);
+    if (self->agents)
+        keyfile_wipe(self->agents, (size_t)self->n_agents * sizeof *self->agents);
+    free(self->agents);
+    keyfile_wipe(self, sizeof *self);
     free(self);
     *self_p = NULL;
 }
@@ -154,22 +187,44 @@ static void client_log(void *agent, hd_client_log_level_t level, const char *lin
         fprintf(stderr, "huddle bench: %s: %s\n", (const char *)agent, line);
 }
 
-int bench_env_client_open(const bench_env_t *self, const char *agent, int timeout_ms, hd_client_t **c)
+/* The registered id of our agent i; out holds AGENT_NAME_LEN bytes. */
+static void agent_name(int i, char *out)
 {
+    snprintf(out, AGENT_NAME_LEN, "bench-%04d", i);
+}
+
+/* A session as our agent i (-1: the given endpoint's agent). The client copies the keys. */
+static int open_as(const bench_env_t *self, int i, const char *agent, int timeout_ms, hd_client_t **c)
+{
+    char id[AGENT_NAME_LEN];
     hd_client_config_t cfg;
     hd_client_config_defaults(&cfg);
     cfg.endpoint = self->endpoint;
-    cfg.agent_id = agent;
     cfg.software_name = "huddle-bench";
     cfg.request_timeout_ms = timeout_ms;
     cfg.log = self->verbose ? client_log : NULL; /* NULL: the client stays silent */
     cfg.log_ctx = (void *)(uintptr_t)agent;
-    const char *key = self->given ? getenv("HUDDLE_SERVER_KEY") : NULL;
-    if (key && *key) {
-        cfg.server_key = key;
-        cfg.secret_key = getenv("HUDDLE_SECRET_KEY");
+    if (self->insecure) { /* no key names the session: Hello claims it, and the broker checks the registry */
+        agent_name(i, id);
+        cfg.agent_id = id;
+    } else { /* agent_id NULL: the broker names the session after the key's agent */
+        cfg.server_key = self->server_key;
+        cfg.secret_key = i < 0 ? self->secret_key : self->agents[i].sec;
     }
     return hd_client_new(c, &cfg);
+}
+
+int bench_env_client_open(bench_env_t *self, const char *agent, int timeout_ms, hd_client_t **c)
+{
+    if (self->given)
+        return open_as(self, -1, agent, timeout_ms, c);
+    int i = atomic_fetch_add(&self->next_agent, 1);
+    if (i >= self->n_agents) {
+        *c = NULL;
+        fprintf(stderr, "huddle: bench: %s: all %d registered bench agents are taken\n", agent, self->n_agents - 1);
+        return HD_CLIENT_EINVAL;
+    }
+    return open_as(self, i, agent, timeout_ms, c);
 }
 
 /* ---- raw ceilings ------------------------------------------------------------------- */
@@ -303,14 +358,89 @@ static int free_port(void)
     return port;
 }
 
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* n agents, each a GP practice with a fresh keypair, registered in the new store at path
+ * in one batch; -1 (said) if not. */
+static int seed_registry(bench_env_t *self, const char *path, int n)
+{
+    store_config_t sc;
+    store_config_defaults(&sc);
+    sc.path = path;
+    store_t *store = NULL;
+    store_txn_t *txn = NULL;
+    reject_t r;
+    char why[512] = "", id[AGENT_NAME_LEN];
+    int rc = (self->agents = calloc((size_t)n, sizeof *self->agents)) ? STORE_OK : STORE_ENOMEM;
+    self->n_agents = self->agents ? n : 0;
+    if (!rc && !(rc = store_open(&store, &sc, why, sizeof why)))
+        rc = store_batch_begin(store, &txn);
+    int64_t now = wall_ms();
+    for (int i = 0; i < n && !rc; i++) {
+        Huddle__AgentAdd a = HUDDLE__AGENT_ADD__INIT;
+        agent_name(i, id);
+        if (keyfile_pair_new(&self->agents[i])) {
+            snprintf(why, sizeof why, "no keypair for %s", id);
+            goto done;
+        }
+        a.agent_id = id;
+        a.role = HUDDLE__ROLE__ROLE_GP_PRACTICE;
+        a.org_ods = (char *)AGENT_ORG;
+        a.display_name = id;
+        a.curve_public_key.data = self->agents[i].raw;
+        a.curve_public_key.len = sizeof self->agents[i].raw;
+        if (registry_agent_add(txn, &a, now, &r)) {
+            snprintf(why, sizeof why, "%s: %s %s", id, r.field, r.reason);
+            goto done;
+        }
+    }
+    if (!rc && !(rc = store_batch_commit(&txn))) {
+        store_close(&store);
+        return 0;
+    }
+done:
+    fprintf(stderr, "huddle: cannot register the bench agents in %s: %s\n", path, why[0] ? why : store_strerror(rc));
+    store_txn_end(&txn);
+    store_close(&store);
+    return -1;
+}
+
+/* The broker's keypair in keys/ beside the store, where huddled looks; its public key
+ * into self. -1 (said) if not. */
+static int write_broker_key(bench_env_t *self)
+{
+    char keys[PATH_MAX + 8], prefix[PATH_MAX + 16];
+    keyfile_pair_t kp;
+    snprintf(keys, sizeof keys, "%s/keys", self->dir);
+    snprintf(prefix, sizeof prefix, "%s/broker", keys);
+    int rc = keyfile_mkdirs(keys);
+    if (rc)
+        fprintf(stderr, "huddle: cannot create %s: %s\n", keys, strerror(errno));
+    else if (!(rc = keyfile_pair_new(&kp)) && !(rc = keyfile_pair_write(prefix, &kp)))
+        memcpy(self->server_key, kp.pub, sizeof self->server_key);
+    keyfile_wipe(&kp, sizeof kp);
+    return rc ? -1 : 0;
+}
+
 /* Another process may take the free port first: then the broker exits at once and is
  * tried on another. */
-int bench_broker_start(bench_env_t *self)
+int bench_broker_start(bench_env_t *self, int sessions)
 {
     const char *prog = self->prog;
     char store[PATH_MAX + 8];
+    assert(!self->given && !self->agents && sessions >= 0);
     snprintf(store, sizeof store, "%s/store", self->dir);
     snprintf(self->log, sizeof self->log, "%s/huddled.log", self->dir);
+    if (seed_registry(self, store, 1 + sessions + SPARE_AGENTS) || (!self->insecure && write_broker_key(self)))
+        return -1;
+    atomic_store(&self->next_agent, 1); /* 0 is the probe's, below */
+    bench_env_say(self, "%d agents registered in %s%s", self->n_agents, store,
+                  self->insecure ? "" : ", the broker's keypair in keys/");
     for (int attempt = 0; attempt < 3 && !self->broker && !*self->interrupted; attempt++) {
         int port = free_port(), st;
         snprintf(self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", port);
@@ -325,7 +455,7 @@ int bench_broker_start(bench_env_t *self)
             if (getppid() != parent || in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
                 _exit(127);
             execl(prog, "huddled", "--store", store, "--endpoint", self->endpoint, "--log-level", "warn",
-                  (char *)NULL);
+                  self->insecure ? "--insecure-dev" : (char *)NULL, (char *)NULL);
             _exit(127);
         }
         self->broker = pid;
@@ -336,7 +466,7 @@ int bench_broker_start(bench_env_t *self)
                 self->broker = 0;
                 break;
             }
-            if (bench_env_client_open(self, "bench-probe", 200, &c) == HD_CLIENT_OK) {
+            if (open_as(self, 0, "bench-probe", 200, &c) == HD_CLIENT_OK) {
                 bench_env_say(self, "broker %d serving %s on %s%s", (int)pid, self->endpoint, store,
                               hd_client_welcome(c)->insecure ? ", without encryption" : "");
                 hd_client_destroy(&c);

@@ -6,8 +6,14 @@
  * window, subscriber threads on durable subscriptions acking cumulatively, each with its
  * own hd_client_t; the phases (as fast as possible, then at half the rate reached; or one
  * at --rate); the percentiles and the JSON line. bench_env gives it the broker under test
- * (our own on a fresh store unless --endpoint names a running one), that broker's memory
- * at the end of phase 1, and the machine's raw ceilings, measured before it starts.
+ * (our own on a fresh store, over CURVE as deployed unless --insecure, with one
+ * registered agent per session; or the one --endpoint names), that broker's memory at
+ * the end of phase 1, and the machine's raw ceilings, measured before it starts.
+ *
+ * The broker deduplicates by (agent, message_id). With our broker every session is an
+ * agent of its own, and a publisher numbers its events m000000000000, m000000000001...;
+ * with --endpoint every session is the one agent of HUDDLE_SECRET_KEY, so the ids also
+ * carry the run, the phase and the publisher (at the same width in every event).
  *
  * Message.body starts with the publish time (CLOCK_MONOTONIC ns, shared by all threads)
  * and a tag of this run and phase; events of other runs on a shared broker are acked but
@@ -44,11 +50,12 @@ int cmd_bench(const struct opts *o, char **argv);
 #define SAMPLES_MAX 262144      /* latency samples kept per thread and phase */
 #define SUB_CREDIT 1000
 #define ACK_EVERY 100
+#define ID_LEN 48               /* a bench message id and its NUL */
 
 typedef struct {
     long publishers, subscribers, size, duration, rate, window;
     const char *endpoint, *huddled;
-    bool no_ceilings, verbose, help;
+    bool insecure, no_ceilings, verbose, help;
 } bench_opts_t;
 
 #define NUMBER(flag_, arg_, field, min_, max_, help_)                                                          \
@@ -67,6 +74,8 @@ static const options_row_t options[] = {
     NUMBER("--window", "N", window, 1, 100000, "publishes in flight per publisher (default 256)"),
     OPT("--endpoint", "E", TEXT, endpoint, "use the broker running at E (default: start one on a fresh store)"),
     OPT("--huddled", "PATH", TEXT, huddled, "the broker to start (default: huddled beside this huddle)"),
+    OPT("--insecure", "", FLAG, insecure,
+        "start the broker with --insecure-dev: plain TCP, to see what CURVE costs (default: CURVE)"),
     OPT("--no-ceilings", "", FLAG, no_ceilings, "skip this machine's raw LMDB and ZeroMQ ceilings"),
     OPT("--verbose", "", FLAG, verbose, "report progress on stderr"),
     OPT("--help", "", FLAG, help, "show this help"),
@@ -166,7 +175,12 @@ static void usage(FILE *out)
                  "with acks) and publish->Accepted and publish->Deliver latency over TCP loopback,\n"
                  "beside this machine's raw LMDB and ZeroMQ ceilings, and prints one JSON line.\n\nOptions:\n");
     options_usage(out, options, N_OPTIONS, 24);
-    fprintf(out, "\nEnvironment, with --endpoint: HUDDLE_SERVER_KEY, HUDDLE_SECRET_KEY (Z85 CURVE keys).\n");
+    fprintf(out, "\nThe broker it starts serves a fresh store over CURVE, each session a registered agent\n"
+                 "of its own; the JSON line says \"curve\":false when --insecure ran it without.\n"
+                 "With --endpoint it needs HUDDLE_SERVER_KEY (the broker's public key) and\n"
+                 "HUDDLE_SECRET_KEY (the secret key of an agent registered there that may publish and\n"
+                 "receive MESSAGE events), Z85: every session is then that agent, and message ids carry\n"
+                 "the run, phase and publisher so that they stay unique.\n");
 }
 
 static void samples_add(samples_t *s, uint64_t ns)
@@ -223,12 +237,15 @@ static pct_t percentiles(samples_t *const *sets, size_t n)
 
 /* ---- events, sessions ---------------------------------------------------------------- */
 
-/* Message number n of a phase, published at t; id holds 24 bytes. Fixed-width ids keep
- * every event as large as the first. body NULL: only for sizing. */
-static void fill_event(const bench_t *b, int phase, uint64_t n, uint64_t t, Huddle__Event *ev, Huddle__Message *m,
-                       char *id, uint8_t *body)
+/* Message number n of a phase's publisher pub, published at t; id holds ID_LEN bytes.
+ * Fixed-width ids keep every event as large as the first. body NULL: only for sizing. */
+static void fill_event(const bench_t *b, int phase, int pub, uint64_t n, uint64_t t, Huddle__Event *ev,
+                       Huddle__Message *m, char *id, uint8_t *body)
 {
-    snprintf(id, 24, "m%012" PRIu64, n);
+    if (b->o.endpoint) /* one agent for every publisher, phase and run */
+        snprintf(id, ID_LEN, "%014" PRIx64 "-%d-%03d-m%012" PRIu64, b->tag >> 8, phase, pub, n);
+    else
+        snprintf(id, ID_LEN, "m%012" PRIu64, n);
     if (body) {
         uint64_t tag = b->tag | (uint64_t)phase;
         memcpy(body, &t, 8);
@@ -251,9 +268,9 @@ static int size_body(bench_t *b)
 {
     Huddle__Event ev;
     Huddle__Message m;
-    char id[24];
+    char id[ID_LEN];
     for (b->body_len = b->o.size > BODY_HEAD ? (size_t)b->o.size : BODY_HEAD;; b->body_len--) {
-        fill_event(b, 1, 0, 0, &ev, &m, id, NULL);
+        fill_event(b, 1, 0, 0, 0, &ev, &m, id, NULL);
         b->event_bytes = huddle__event__get_packed_size(&ev);
         if (b->event_bytes <= (size_t)b->o.size || b->body_len == BODY_HEAD)
             return b->event_bytes <= (size_t)b->o.size ? 0 : -1;
@@ -289,9 +306,9 @@ static int send_slot(publisher_t *p, slot_t *s)
 {
     Huddle__Event ev;
     Huddle__Message m;
-    char id[24];
+    char id[ID_LEN];
     uint64_t corr;
-    fill_event(p->b, p->phase, s->n, s->first_ns, &ev, &m, id, p->body);
+    fill_event(p->b, p->phase, p->index, s->n, s->first_ns, &ev, &m, id, p->body);
     int rc = hd_client_send_publish(p->c, &ev, &corr);
     if (rc == HD_CLIENT_OK) {
         s->corr = corr;
@@ -652,8 +669,8 @@ static void print_json(const bench_t *b, const phase_result_t r[2], bool phase2,
                        const bench_ceilings_t *c)
 {
     printf("{\"publishers\":%ld,\"subscribers\":%ld,\"size\":%ld,\"event_bytes\":%zu,\"duration_s\":%ld,\"rate\":%ld,"
-           "\"window\":%ld", b->o.publishers, b->o.subscribers, b->o.size, b->event_bytes, b->o.duration, b->o.rate,
-           b->o.window);
+           "\"window\":%ld,\"curve\":%s", b->o.publishers, b->o.subscribers, b->o.size, b->event_bytes, b->o.duration,
+           b->o.rate, b->o.window, b->o.insecure ? "false" : "true"); /* --endpoint needs CURVE keys */
     print_phase("phase1", &r[0]);
     print_phase("phase2", phase2 ? &r[1] : NULL);
     if (mem)
@@ -674,9 +691,13 @@ static void print_json(const bench_t *b, const phase_result_t r[2], bool phase2,
 int cmd_bench(const struct opts *o, char **argv)
 {
     (void)o;
-    bench_t b = {.o = {4, 4, 512, 10, 0, 256, NULL, NULL, false, false, false}};
+    bench_t b = {.o = {.publishers = 4, .subscribers = 4, .size = 512, .duration = 10, .window = 256}};
     if (options_parse(options, N_OPTIONS, argv, &b.o, "bench", NULL, 0, NULL)) {
         usage(stderr);
+        return 2;
+    }
+    if (b.o.insecure && b.o.endpoint) {
+        fprintf(stderr, "huddle: bench: --insecure is for the broker it starts, not one at --endpoint\n");
         return 2;
     }
     if (size_body(&b)) {
@@ -708,9 +729,11 @@ int cmd_bench(const struct opts *o, char **argv)
     bench_ceilings_t ceilings;
     long mem[3];
     bool have_mem = false, phase2 = false;
-    if (!(b.env = bench_env_new(b.o.endpoint, b.o.huddled, b.o.verbose, &interrupted)) ||
+    /* A session per subscriber, and per publisher of each phase. */
+    int sessions = (int)(b.o.subscribers + b.o.publishers * (b.o.rate ? 1 : 2));
+    if (!(b.env = bench_env_new(b.o.endpoint, b.o.huddled, b.o.insecure, b.o.verbose, &interrupted)) ||
         (!b.o.no_ceilings && bench_ceilings_measure(b.env, (size_t)b.o.size, &ceilings)) ||
-        (!b.o.endpoint && bench_broker_start(b.env)) || start_subscribers(&b) ||
+        (!b.o.endpoint && bench_broker_start(b.env, sessions)) || start_subscribers(&b) ||
         run_phase(&b, 1, (double)b.o.rate, &r[0]))
         goto done;
     have_mem = bench_broker_memory(b.env, mem);
