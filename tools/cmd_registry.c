@@ -32,6 +32,7 @@
 
 #include "hd_time.h"
 #include "keyfile.h"
+#include "offline.h"
 #include "ods.h"
 #include "options.h"
 #include "registry.h"
@@ -46,7 +47,6 @@ int cmd_agent(const struct opts *o, char **argv);
 int cmd_neighbourhood(const struct opts *o, char **argv);
 int cmd_practice(const struct opts *o, char **argv);
 
-#define LOCK_FILE "huddled.lock"
 #define NEIGHBOURHOODS_MAX 64
 #define ADMIN_ID "admin"
 #define ADMIN_ORG_DEFAULT "X26"
@@ -184,58 +184,6 @@ static int parse(const regcmd_t *c, char **argv, run_t *x)
 
 /* ---- the store and its lock -------------------------------------------------- */
 
-static void print_reject(const reject_t *r)
-{
-    if (r->field[0])
-        fprintf(stderr, "huddle: %s: %s\n", r->field, r->reason);
-    else
-        fprintf(stderr, "huddle: %s\n", r->reason);
-}
-
-static bool store_exists(const char *path)
-{
-    char file[4096];
-    struct stat st;
-    snprintf(file, sizeof file, "%s/data.mdb", path);
-    return stat(file, &st) == 0;
-}
-
-/* Takes the lock a running broker holds: the fd to close when done, or -1. */
-static int lock_store(const char *store)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", store, LOCK_FILE);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "huddle: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return fd;
-    if (errno == EWOULDBLOCK)
-        fprintf(stderr,
-                "huddle: a broker is running on %s; stop it first (registry changes to a running broker go "
-                "through Admin frames)\n",
-                store);
-    else
-        fprintf(stderr, "huddle: cannot lock %s: %s\n", path, strerror(errno));
-    close(fd);
-    return -1;
-}
-
-static int open_store(const char *path, bool read_only, store_t **out)
-{
-    store_config_t cfg;
-    store_config_defaults(&cfg);
-    cfg.path = path;
-    cfg.read_only = read_only;
-    char why[512] = "";
-    int rc = store_open(out, &cfg, why, sizeof why);
-    if (rc)
-        fprintf(stderr, "huddle: %s\n", why[0] ? why : store_strerror(rc));
-    return rc;
-}
-
 /* Commits the command's batch: 0, or 1 with a sentence on stderr. */
 static int commit(run_t *x)
 {
@@ -260,13 +208,13 @@ static int run_cmd(const regcmd_t *c, const char *store, char **argv)
         return 0;
     }
     int lock_fd = -1, rc = 1;
-    if (c->access == WRITES && !store_exists(store)) {
+    if (c->access == WRITES && !offline_store_exists(store)) {
         fprintf(stderr, "huddle: no store at %s (`huddle init` creates one)\n", store);
         return 1;
     }
-    if (c->access == WRITES && (lock_fd = lock_store(store)) < 0)
+    if (c->access == WRITES && (lock_fd = offline_lock(store)) < 0)
         return 1;
-    if (c->access != NEEDS_NOTHING && open_store(store, c->access == READS, &x.s))
+    if (c->access != NEEDS_NOTHING && offline_open(store, c->access == READS, &x.s))
         goto done;
     int src = c->access == WRITES ? store_batch_begin(x.s, &x.txn)
               : c->access == READS ? store_read_begin(x.s, &x.txn)
@@ -335,7 +283,7 @@ static int run_init(run_t *x)
 {
     const char *org = x->o.org ? x->o.org : ADMIN_ORG_DEFAULT;
     char keys[2048], copy[2048], broker[2100], admin[2100];
-    if (store_exists(x->store)) {
+    if (offline_store_exists(x->store)) {
         fprintf(stderr, "huddle: %s already holds a store; nothing changed\n", x->store);
         return 1;
     }
@@ -375,12 +323,12 @@ static int run_init(run_t *x)
     req.curve_public_key.len = sizeof ak.raw;
     reject_t r;
     int lock_fd = -1;
-    if (open_store(x->store, false, &x->s) == 0 && (lock_fd = lock_store(x->store)) >= 0) {
+    if (offline_open(x->store, false, &x->s) == 0 && (lock_fd = offline_lock(x->store)) >= 0) {
         int brc = store_batch_begin(x->s, &x->txn);
         if (brc)
             fprintf(stderr, "huddle: cannot write to %s: %s\n", x->store, store_strerror(brc));
         else if (registry_agent_add(x->txn, &req, x->now_ms, &r))
-            print_reject(&r);
+            offline_print_reject(&r);
         else
             rc = commit(x);
     }
@@ -434,7 +382,7 @@ static int listed(const run_t *x, int rc, int n, const char *what)
 static int applied(run_t *x, int rc, const reject_t *r)
 {
     if (rc)
-        print_reject(r);
+        offline_print_reject(r);
     return rc ? 1 : commit(x);
 }
 

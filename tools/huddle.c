@@ -47,6 +47,8 @@ int cmd_keygen(const opts_t *o, char **argv);
 int cmd_agent(const opts_t *o, char **argv);
 int cmd_neighbourhood(const opts_t *o, char **argv);
 int cmd_practice(const opts_t *o, char **argv);
+/* tools/cmd_demo.c */
+int cmd_demo(const opts_t *o, char **argv);
 /* tools/cmd_audit.c */
 int cmd_audit(const opts_t *o, char **argv);
 /* tools/cmd_access.c */
@@ -60,6 +62,7 @@ static const command_t commands[] = {
     {"agent", "COMMAND", -1, "add, list, show, revoke agents or rotate a key (offline)", cmd_agent},
     {"neighbourhood", "COMMAND", -1, "add or list neighbourhoods (offline)", cmd_neighbourhood},
     {"practice", "COMMAND", -1, "add or list GP practices (offline)", cmd_practice},
+    {"demo", "[OPTIONS]", -1, "register a fictional demo neighbourhood, one agent per role (offline)", cmd_demo},
     {"stat", "", 0, "show the store's size, event log position and tables", cmd_stat},
     {"backup", "DEST", 1, "hot backup: a compacted, consistent copy written to DEST/data.mdb", cmd_backup},
     {"audit", "[OPTIONS]", -1, "print the audit trail by patient, agent or time (read-only; --help)", cmd_audit},

@@ -1,6 +1,8 @@
 #!/bin/sh
-# `make run`: initialise the embedded default store under var/ on first use, then
-# start the broker in the foreground.
+# `make run`: on first use, create the store under var/ with the broker's keys and the
+# first admin (`huddle init`), then register the fictional demo neighbourhood with one
+# agent per role (`huddle demo`: its output says how to connect as one); then start the
+# broker in the foreground.
 #   tools/run.sh BIN_DIR VAR_DIR
 set -e
 bin=$1
@@ -10,6 +12,9 @@ mkdir -p "$var"
 chmod 700 "$var"
 if [ ! -f "$store/data.mdb" ]; then
     "$bin/huddle" --store "$store" init
+    echo
+    "$bin/huddle" --store "$store" demo
+    echo
 fi
 if [ -x "$bin/huddled" ]; then
     exec "$bin/huddled" --store "$store"

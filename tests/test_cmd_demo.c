@@ -1,0 +1,367 @@
+/*
+ * test_cmd_demo — `huddle demo` as a newcomer meets it through `make run`: the real
+ * binary on a store `huddle init` made, every demo identity registered with the key
+ * pair written for it, all or nothing (a second run, a clash with an existing record,
+ * a key file in the way), the broker's lock, and a demo agent connecting to a real
+ * broker exactly as the printed note says.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <sys/file.h>
+
+#include "testutil.h"
+
+typedef struct {
+    char dir[256];
+    char var[300];
+    char store[320];
+    char keys[320];
+    char out[16384];
+    tu_broker_t broker;
+} fixture_t;
+
+/* The demo's agents as the operator sees them: id, role, org. */
+static const char *const demo[][3] = {
+    {"gp-a81001", "gp-practice", "A81001"},
+    {"gp-a81002", "gp-practice", "A81002"},
+    {"coordinator-riverside", "int-coordinator", "RYJ"},
+    {"dn-riverside", "mdt-member", "RYJ"},
+    {"hub-rxh", "discharge-hub", "RXH"},
+    {"assessor-rxh", "trusted-assessor", "RXH"},
+    {"carehome-vn", "care-provider", "VN123"},
+    {"asc-riverside", "social-care", "E08000026"},
+    {"ig-auditor", "auditor", "X26"},
+};
+#define N_DEMO (sizeof demo / sizeof demo[0])
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
+    snprintf(f->var, sizeof f->var, "%s/var", f->dir);
+    snprintf(f->store, sizeof f->store, "%s/store", f->var);
+    snprintf(f->keys, sizeof f->keys, "%s/keys", f->var);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    if (f->broker.pid > 0)
+        tu_broker_stop(&f->broker, SIGKILL);
+    unsetenv("HUDDLE_SERVER_KEY");
+    unsetenv("HUDDLE_SECRET_KEY");
+    tu_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* huddle --store <the fixture's store> ARGS... */
+#define RUN(f, ...) \
+    tu_run((const char *[]){"huddle", "--store", (f)->store, __VA_ARGS__, NULL}, (f)->out, sizeof(f)->out)
+
+static void assert_output_has(const fixture_t *f, const char *text)
+{
+    if (!strstr(f->out, text))
+        fail_msg("output lacks \"%s\":\n%s", text, f->out);
+}
+
+static void assert_output_lacks(const fixture_t *f, const char *text)
+{
+    if (strstr(f->out, text))
+        fail_msg("output has \"%s\":\n%s", text, f->out);
+}
+
+/* The first line of a file (a key), without its newline. */
+static void read_line(const char *path, char *buf, size_t len)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        fail_msg("%s is missing", path);
+    assert_non_null(fgets(buf, (int)len, fp));
+    fclose(fp);
+    buf[strcspn(buf, "\n")] = '\0';
+    assert_int_equal(strlen(buf), 40);
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        fail_msg("%s is missing", path);
+    return st.st_mode & 0777;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* DIR/ID.EXT */
+static void key_path(char *buf, size_t len, const char *dir, const char *id, const char *ext)
+{
+    snprintf(buf, len, "%s/%s.%s", dir, id, ext);
+}
+
+static void init_store(fixture_t *f)
+{
+    if (RUN(f, "init") != 0)
+        fail_msg("init failed:\n%s", f->out);
+}
+
+/* No demo record and no demo key file: what a refused run must leave. */
+static void assert_no_demo(fixture_t *f)
+{
+    char path[512];
+    for (size_t i = 0; i < N_DEMO; i++) {
+        key_path(path, sizeof path, f->keys, demo[i][0], "key");
+        if (exists(path))
+            fail_msg("%s was left behind", path);
+    }
+    assert_int_equal(RUN(f, "agent", "list"), 0);
+    assert_output_has(f, "1 agent\n"); /* the admin only */
+    assert_int_equal(RUN(f, "practice", "list"), 0);
+    assert_output_has(f, "0 practices");
+}
+
+static void test_demo_registers_every_identity(void **state)
+{
+    fixture_t *f = *state;
+    init_store(f);
+    assert_int_equal(RUN(f, "demo"), 0);
+    char printed[sizeof f->out];
+    memcpy(printed, f->out, sizeof printed);
+    assert_output_has(f, "registered the demo neighbourhood riverside");
+    assert_output_has(f, "fictional");
+
+    char path[512], line[600], secret[64], pub[64];
+    for (size_t i = 0; i < N_DEMO; i++) {
+        /* one line per identity: id, role, org, ..., its key pair */
+        char *at = strstr(printed, demo[i][0]);
+        if (!at)
+            fail_msg("no line for %s:\n%s", demo[i][0], printed);
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(at, "\n"), at);
+        key_path(path, sizeof path, f->keys, demo[i][0], "{key,pub}");
+        if (!strstr(line, demo[i][1]) || !strstr(line, demo[i][2]) || !strstr(line, path))
+            fail_msg("line for %s lacks its role, org or key pair: %s", demo[i][0], line);
+
+        key_path(path, sizeof path, f->keys, demo[i][0], "key");
+        assert_int_equal(mode_of(path), 0600);
+        read_line(path, secret, sizeof secret);
+        if (strstr(printed, secret))
+            fail_msg("the secret key of %s was printed", demo[i][0]);
+        key_path(path, sizeof path, f->keys, demo[i][0], "pub");
+        read_line(path, pub, sizeof pub);
+
+        assert_int_equal(RUN(f, "agent", "show", demo[i][0]), 0);
+        assert_output_has(f, pub); /* registered with the key written for it */
+        assert_output_has(f, demo[i][1]);
+        assert_output_has(f, demo[i][2]);
+        assert_output_has(f, "active");
+    }
+    assert_int_equal(RUN(f, "agent", "show", "coordinator-riverside"), 0);
+    assert_output_has(f, "neighbourhoods   riverside");
+    assert_int_equal(RUN(f, "agent", "show", "assessor-rxh"), 0);
+    assert_output_has(f, "hospital         RXH");
+    assert_int_equal(RUN(f, "agent", "show", "asc-riverside"), 0);
+    assert_output_has(f, "local authority  E08000026");
+    assert_int_equal(RUN(f, "agent", "list"), 0);
+    assert_output_has(f, "10 agents"); /* the admin and the demo's nine */
+    assert_int_equal(RUN(f, "neighbourhood", "list"), 0);
+    assert_output_has(f, "Riverside and Northfield INT");
+    assert_output_has(f, "E08000026");
+    assert_int_equal(RUN(f, "practice", "list", "--neighbourhood", "riverside"), 0);
+    assert_output_has(f, "A81001");
+    assert_output_has(f, "Riverside Surgery");
+    assert_output_has(f, "Northfield Medical Centre");
+
+    /* the note names the broker's key init wrote and the agent's own id */
+    memcpy(f->out, printed, sizeof printed);
+    snprintf(line, sizeof line, "HUDDLE_SERVER_KEY=$(cat %s/broker.pub)", f->keys);
+    assert_output_has(f, line);
+    snprintf(line, sizeof line, "HUDDLE_SECRET_KEY=$(cat %s/gp-a81001.key)", f->keys);
+    assert_output_has(f, line);
+    assert_output_has(f, "huddle publish \"hello from Riverside Surgery\"");
+    assert_output_has(f, "huddle subscribe");
+}
+
+static void test_second_run_refused_and_changes_nothing(void **state)
+{
+    fixture_t *f = *state;
+    init_store(f);
+    assert_int_equal(RUN(f, "demo"), 0);
+    char updated[128], pub_before[64], pub_after[64], path[512];
+    assert_int_equal(RUN(f, "agent", "show", "gp-a81001"), 0);
+    const char *at = strstr(f->out, "\nupdated ");
+    assert_non_null(at);
+    snprintf(updated, sizeof updated, "%.*s", (int)strcspn(at + 1, "\n") + 1, at); /* "\nupdated ...Z" */
+    key_path(path, sizeof path, f->keys, "gp-a81001", "pub");
+    read_line(path, pub_before, sizeof pub_before);
+
+    assert_int_equal(RUN(f, "demo"), 1);
+    assert_output_has(f, "the demo is already registered");
+    assert_output_has(f, "nothing changed");
+    assert_int_equal(RUN(f, "agent", "show", "gp-a81001"), 0);
+    assert_output_has(f, updated); /* the record was not written again */
+    read_line(path, pub_after, sizeof pub_after);
+    assert_string_equal(pub_after, pub_before);
+    assert_output_has(f, pub_before);
+    assert_int_equal(mode_of(path), 0644);
+    assert_int_equal(RUN(f, "agent", "list"), 0);
+    assert_output_has(f, "10 agents");
+}
+
+static void test_clash_with_existing_records_refused(void **state)
+{
+    fixture_t *f = *state;
+    init_store(f);
+    char prefix[400];
+    /* an agent of the same id (the last the demo adds): the registry's CONFLICT */
+    snprintf(prefix, sizeof prefix, "%s/own-auditor", f->dir);
+    assert_int_equal(RUN(f, "agent", "add", "ig-auditor", "--role", "auditor", "--org", "X26", "--generate-key",
+                         prefix),
+                     0);
+    assert_int_equal(RUN(f, "demo"), 1);
+    assert_output_has(f, "the demo is already registered");
+    assert_output_has(f, "agent ig-auditor exists");
+    assert_int_equal(RUN(f, "neighbourhood", "list"), 0);
+    assert_output_has(f, "0 neighbourhoods");
+
+    /* a neighbourhood of the same id is never silently replaced */
+    assert_int_equal(RUN(f, "neighbourhood", "add", "riverside", "--name", "Our own INT", "--la", "E08000027"), 0);
+    assert_int_equal(RUN(f, "demo"), 1);
+    assert_output_has(f, "neighbourhood riverside exists");
+    assert_int_equal(RUN(f, "neighbourhood", "list"), 0);
+    assert_output_has(f, "Our own INT");
+    assert_output_lacks(f, "Riverside and Northfield");
+    char path[512];
+    key_path(path, sizeof path, f->keys, "gp-a81001", "key");
+    assert_false(exists(path));
+}
+
+static void test_key_file_in_the_way_leaves_nothing(void **state)
+{
+    fixture_t *f = *state;
+    init_store(f);
+    char path[512];
+    key_path(path, sizeof path, f->keys, "ig-auditor", "pub"); /* the last pair written */
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("someone else's\n", fp);
+    fclose(fp);
+
+    assert_int_equal(RUN(f, "demo"), 1);
+    assert_output_has(f, "already exists");
+    assert_output_has(f, "nothing changed");
+    assert_no_demo(f); /* the eight pairs written before it are gone again */
+    assert_int_equal(RUN(f, "neighbourhood", "list"), 0);
+    assert_output_has(f, "0 neighbourhoods");
+    assert_true(exists(path)); /* and the file that was there stays */
+
+    unlink(path);
+    assert_int_equal(RUN(f, "demo"), 0);
+}
+
+static void test_refused_beside_a_running_broker(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(RUN(f, "demo"), 1);
+    assert_output_has(f, "no store at");
+    init_store(f);
+    char path[512];
+    snprintf(path, sizeof path, "%s/huddled.lock", f->store);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+
+    assert_int_equal(RUN(f, "demo"), 1);
+    char expect[600];
+    snprintf(expect, sizeof expect, "huddle: a broker is running on %s; stop it first", f->store);
+    assert_output_has(f, expect);
+    assert_no_demo(f);
+
+    close(fd);
+    assert_int_equal(RUN(f, "demo"), 0);
+}
+
+static void test_help_usage_and_keys_option(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(RUN(f, "demo", "--help"), 0);
+    assert_output_has(f, "usage: huddle [--store DIR] demo");
+    assert_output_has(f, "FICTIONAL");
+    assert_output_has(f, "--keys DIR");
+    assert_output_has(f, "HUDDLE_SECRET_KEY=$(cat var/keys/gp-a81001.key)");
+    for (size_t i = 0; i < N_DEMO; i++)
+        assert_output_has(f, demo[i][0]);
+    assert_int_equal(RUN(f, "demo", "extra"), 2);
+    assert_output_has(f, "unexpected argument 'extra'");
+    assert_int_equal(RUN(f, "demo", "--bogus"), 2);
+    assert_output_has(f, "unknown option --bogus");
+    assert_int_equal(RUN(f, "demo", "--keys"), 2);
+    assert_int_equal(RUN(f, "help"), 0);
+    assert_output_has(f, "demo [OPTIONS]");
+
+    init_store(f);
+    char keys[400], path[512];
+    snprintf(keys, sizeof keys, "%s/elsewhere", f->dir);
+    assert_int_equal(RUN(f, "demo", "--keys", keys), 0);
+    key_path(path, sizeof path, keys, "hub-rxh", "key");
+    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(mode_of(keys), 0700);
+    key_path(path, sizeof path, f->keys, "hub-rxh", "key");
+    assert_false(exists(path));
+    char line[600];
+    snprintf(line, sizeof line, "HUDDLE_SERVER_KEY=$(cat %s/broker.pub)", f->keys); /* where init put it */
+    assert_output_has(f, line);
+}
+
+/* The note, followed: a demo agent publishes over CURVE and another receives it. */
+static void test_demo_agents_connect(void **state)
+{
+    fixture_t *f = *state;
+    init_store(f);
+    assert_int_equal(RUN(f, "demo"), 0);
+    if (tu_broker_start(&f->broker, f->var, NULL) != 0)
+        fail_msg("huddled did not start (log: %s)", f->broker.log);
+    char path[512], server[64], secret[64];
+    key_path(path, sizeof path, f->keys, "broker", "pub");
+    read_line(path, server, sizeof server);
+    setenv("HUDDLE_SERVER_KEY", server, 1);
+
+    key_path(path, sizeof path, f->keys, "gp-a81001", "key");
+    read_line(path, secret, sizeof secret);
+    setenv("HUDDLE_SECRET_KEY", secret, 1);
+    /* the key names the agent: claiming another id is refused, none is needed */
+    assert_int_equal(RUN(f, "publish", "--endpoint", f->broker.endpoint, "--agent", "gp-a81002", "hello"), 1);
+    assert_output_has(f, "UNAUTHENTICATED");
+    assert_int_equal(RUN(f, "publish", "--endpoint", f->broker.endpoint, "hello from Riverside Surgery"), 0);
+    assert_output_has(f, "accepted seq");
+
+    key_path(path, sizeof path, f->keys, "dn-riverside", "key");
+    read_line(path, secret, sizeof secret);
+    setenv("HUDDLE_SECRET_KEY", secret, 1);
+    assert_int_equal(RUN(f, "subscribe", "--endpoint", f->broker.endpoint, "--from-start", "--count", "1"), 0);
+    assert_output_has(f, "topic demo text hello from Riverside Surgery");
+    assert_int_equal(tu_broker_stop(&f->broker, SIGTERM), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_demo_registers_every_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_run_refused_and_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clash_with_existing_records_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_file_in_the_way_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_beside_a_running_broker, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_usage_and_keys_option, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_agents_connect, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("cmd_demo", tests, NULL, NULL);
+}
