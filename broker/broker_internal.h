@@ -96,6 +96,15 @@ void broker_pending_settle(broker_t *b, bool committed);
 /* The cached event with this seq, or NULL. */
 const cached_t *broker_cache_get(const broker_t *b, uint64_t seq);
 
+/* Queues f for session s now, outside any batch (Pings, Byes). */
+void broker_push_now(broker_t *b, session_t *s, Huddle__Frame *f);
+
+/* broker_identity.c */
+void broker_on_hello(broker_t *b, session_t *s, const Huddle__Frame *f);
+/* After a committed revocation or key rotation: every session is held against the
+ * registry again; a session whose agent lost its key is told and refused from then on. */
+void broker_recheck_sessions(broker_t *b);
+
 /* broker_query.c */
 void broker_on_query(broker_t *b, session_t *s, const Huddle__Frame *f);
 
