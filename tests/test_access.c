@@ -554,9 +554,12 @@ static void test_command(void **state)
 static void test_readme_prints_the_matrix(void **state)
 {
     (void)state;
+    /* the tests run from the source tree's top (make), where the README is */
     char path[4200];
     snprintf(path, sizeof path, "%s/../README.md", tu_bin_dir());
-    FILE *fp = fopen(path, "r");
+    FILE *fp = fopen("README.md", "r");
+    if (!fp)
+        fp = fopen(path, "r");
     assert_non_null(fp);
     static char readme[1 << 18];
     size_t n = fread(readme, 1, sizeof readme - 1, fp);
