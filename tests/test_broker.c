@@ -978,6 +978,52 @@ static void test_admin_commands_audited_and_revocation_applied(void **state)
     codec_frame_free(&r);
 }
 
+/* A query from rid, answered Rejected with this code and field. */
+static void query_refused(fx_t *f, const char *rid, Huddle__Query *q, Huddle__RejectCode code, const char *field)
+{
+    Huddle__Frame fq = HUDDLE__FRAME__INIT;
+    fq.body_case = HUDDLE__FRAME__BODY_QUERY;
+    fq.query = q;
+    send_frame(f, rid, &fq);
+    broker_commit(f->b);
+    expect_rejected(f, rid, code, field);
+}
+
+static void test_bad_queries_named(void **state)
+{
+    fx_t *f = *state;
+    hello(f, "adm", "ops");
+    hello(f, "p1", "pub");
+    Huddle__Query q = HUDDLE__QUERY__INIT;
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_AUDIT_TRAIL;
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.purpose");
+    q.purpose = S("review");
+    q.nhs_number = S("9434765918"); /* check digit wrong */
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.nhs_number");
+    q.nhs_number = S("9434765919");
+    q.agent_id = S("pub");
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.agent_id");
+    q.nhs_number = S("");
+    q.agent_id = S("not an id!");
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.agent_id");
+    q.agent_id = S("");
+    q.limit = f->cfg.query_limit_max + 1;
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.limit");
+    q.limit = 0;
+    q.from_ms = 2000;
+    q.to_ms = 1000;
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.to_ms");
+    /* a practice may not read the trail, nor a timeline without a valid patient */
+    q.from_ms = q.to_ms = 0;
+    query_refused(f, "p1", &q, HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "query.kind");
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_PATIENT_TIMELINE;
+    q.nhs_number = S("12345");
+    query_refused(f, "p1", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.nhs_number");
+    /* a kind whose workflow is not built yet says so */
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST;
+    query_refused(f, "p1", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.kind");
+}
+
 /* What broker_tick logs at mono_ms, as text (stderr captured). */
 static void tick_log(fx_t *f, int64_t mono_ms, char *out, size_t len)
 {
@@ -1041,6 +1087,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_commands_audited_and_revocation_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insecure_mode_warns_every_minute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_queries_named, setup, teardown),
     };
     return cmocka_run_group_tests_name("broker", tests, NULL, NULL);
 }
