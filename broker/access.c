@@ -355,7 +355,10 @@ static void rel_names(unsigned set, bool phrases, const char *sep, char *buf, si
 
 bool access_is_patient_data(const Huddle__Event *ev)
 {
-    return ev && ev->subject && filled(ev->subject->nhs_number);
+    if (ev && ev->subject && filled(ev->subject->nhs_number))
+        return true;
+    return ev && ev->payload_case == HUDDLE__EVENT__PAYLOAD_MDT_AGENDA && ev->mdt_agenda &&
+           ev->mdt_agenda->n_items > 0;
 }
 
 bool access_may_publish(Huddle__Role role, Huddle__EventKind kind)

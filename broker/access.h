@@ -39,7 +39,9 @@ int access_check_publish(const Huddle__AgentRecord *a, const Huddle__Event *ev, 
  * agent, or a kind or role this schema does not know, sees nothing. */
 bool access_may_see(const Huddle__AgentRecord *a, const Huddle__Event *ev);
 
-/* Whether the event carries patient data: its delivery or disclosure is audited. */
+/* Whether the event carries patient data: its delivery or disclosure is audited, once
+ * per patient. That is its subject's patient, or each patient on an MDT agenda (an
+ * agenda names many patients and has no single subject). */
 bool access_is_patient_data(const Huddle__Event *ev);
 
 /* Whether the role may ask this kind of query at all (the answer is still scoped). */

@@ -254,10 +254,13 @@ void broker_commit(broker_t *b)
             if (u->persist)
                 rc = sub_persist(b->batch, u, broker_now(b));
         uint64_t last = store_last_seq(b->batch);
+        if (rc == STORE_OK && b->batch_failed)
+            rc = STORE_EABORTED;
         if (rc == STORE_OK)
             rc = store_batch_commit(&b->batch);
         else
             store_txn_end(&b->batch);
+        b->batch_failed = false;
         b->c.batches++;
         if (b->batch_frames > b->c.max_batch)
             b->c.max_batch = b->batch_frames;
@@ -349,16 +352,18 @@ static void reject_store(broker_t *b, reject_t *r, int rc)
     r->retry_after_ms = 1000;
 }
 
-/* A patient's timeline: nhs_number seq → empty. */
-static int index_patient(store_txn_t *txn, const char *nhs, uint64_t seq)
+/* The id a publish created, kept with its dedup record so that a retry is told it. */
+static int remember_assigned(store_txn_t *txn, const session_t *s, const Huddle__Event *ev, const wf_ctx_t *ctx)
 {
-    uint8_t key[32];
-    size_t n = strlen(nhs);
-    if (n + 8 > sizeof key)
-        return STORE_EINVAL;
-    memcpy(key, nhs, n);
-    store_key_u64(key + n, seq);
-    return store_put(txn, STORE_PATIENT_EVENTS, key, n + 8, "", 0);
+    Huddle__DedupRecord d = HUDDLE__DEDUP_RECORD__INIT;
+    d.seq = ev->seq;
+    d.received_at_ms = ev->received_at_ms;
+    d.assigned_id = (char *)ctx->assigned_id;
+    uint8_t buf[128];
+    size_t len = huddle__dedup_record__pack(&d, buf);
+    store_val_t old;
+    int rc = store_dedup_del(txn, s->agent_id, ev->message_id);
+    return rc == STORE_OK ? store_dedup_insert(txn, s->agent_id, ev->message_id, buf, len, &old) : rc;
 }
 
 /* Takes ownership of *fp when the event is stored. */
@@ -430,7 +435,9 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         ev->scope = NULL;
     }
     const wf_kind_t *k = workflow_kind(ev->kind);
-    wf_ctx_t ctx = {txn, s->agent_id, s->agent, now};
+    wf_ctx_t ctx;
+    broker_wf_ctx(b, &ctx, txn, s);
+    ctx.cause_seq = seq;
     char journey[32];
     snprintf(journey, sizeof journey, "seq-%llu", (unsigned long long)seq);
     bool denied = false;
@@ -438,8 +445,7 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         (!ev->correlation_id[0] && set_string(&ev->correlation_id, journey) != 0)) {
         rc = STORE_ENOMEM;
         reject_store(b, &r, rc);
-    } else if (k->check(&ctx, ev, &r) != 0 || (denied = access_check_publish(s->agent, ev, &r) != 0) ||
-               (k->apply && k->apply(&ctx, ev, &r) != 0)) {
+    } else if (k->check(&ctx, ev, &r) != 0 || (denied = access_check_publish(s->agent, ev, &r) != 0)) {
         rc = STORE_EINVAL; /* r says why */
     }
 
@@ -451,8 +457,8 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     }
     if (rc == STORE_OK) {
         rc = store_append(txn, bytes, len, &seq);
-        if (rc == STORE_OK && ev->subject && ev->subject->nhs_number[0])
-            rc = index_patient(txn, ev->subject->nhs_number, seq);
+        if (rc == STORE_OK)
+            rc = broker_index_patient(txn, ev);
         cached_t e = {seq, f, NULL, ev, bytes, len};
         if (rc == STORE_OK && broker_pending_add(b, &e) != 0)
             rc = STORE_ENOMEM;
@@ -470,10 +476,21 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         return;
     }
     *fp = NULL; /* the pending event owns the frame now */
+    /* The event is in the log: its state changes and derived events follow it. They
+     * fail only when the store does, and then nothing of the batch may stay. */
+    ctx.correlation_id = ev->correlation_id;
+    if ((k->apply && k->apply(&ctx, ev, &r) != 0) || (ctx.assigned_id[0] && remember_assigned(txn, s, ev, &ctx) != 0)) {
+        log_error("seq %llu: its state changes could not be written; the batch is abandoned",
+                  (unsigned long long)seq);
+        b->batch_failed = true;
+        reject_store(b, &r, STORE_EIO);
+        broker_stage_reject(b, s, f->corr, &r, ev->message_id);
+        return;
+    }
     b->c.accepted++;
     log_debug("seq %llu: %s from %s", (unsigned long long)seq,
               protobuf_c_enum_descriptor_get_value(&huddle__event_kind__descriptor, ev->kind)->name, s->agent_id);
-    stage_accepted(b, s, f->corr, ev->message_id, seq, now, "", false);
+    stage_accepted(b, s, f->corr, ev->message_id, seq, now, ctx.assigned_id, false);
 }
 
 

@@ -65,6 +65,8 @@ struct broker {
     int64_t started_ms, last_sweep, last_reader_check;
     bool store_full;
     bool registry_changed;    /* an agent was revoked or its key replaced in the open batch */
+    bool batch_failed;        /* a write of the open batch failed half-way: it is aborted, not committed */
+    wf_host_t host;           /* what workflows are lent (broker_derived.c) */
     int64_t last_insecure_warn;
     broker_counters_t c;
 };
@@ -115,6 +117,12 @@ void broker_on_admin(broker_t *b, session_t *s, const Huddle__Frame *f);
 void broker_on_subscribe(broker_t *b, session_t *s, const Huddle__Frame *f);
 void broker_on_unsubscribe(broker_t *b, session_t *s, const Huddle__Frame *f);
 void broker_on_ack(broker_t *b, session_t *s, const Huddle__Frame *f);
+
+/* broker_derived.c */
+/* A workflow context for a frame of session s (NULL: a timer) in the batch txn. */
+void broker_wf_ctx(broker_t *b, wf_ctx_t *ctx, store_txn_t *txn, const session_t *s);
+/* Adds the event to its patient's timeline index (nothing when it names no patient). */
+int broker_index_patient(store_txn_t *txn, const Huddle__Event *ev);
 
 /* broker_timers.c */
 /* Fires every timer due by the broker's clock, committing after each bounded batch. */

@@ -145,17 +145,22 @@ void broker_on_ack(broker_t *b, session_t *s, const Huddle__Frame *f)
 
 /* ---- delivery ------------------------------------------------------------ */
 
-/* The audit record of one delivery, into the open batch. */
+/* The audit records of one delivery, into the open batch: one per patient it names. */
 static int audit_delivery(broker_t *b, const session_t *s, const sub_t *u, const Huddle__Event *ev)
 {
     Huddle__AuditRecord rec = HUDDLE__AUDIT_RECORD__INIT;
     const ProtobufCEnumValue *k = protobuf_c_enum_descriptor_get_value(&huddle__event_kind__descriptor, ev->kind);
     rec.purpose = HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_DELIVERY;
-    rec.nhs_number = ev->subject->nhs_number;
     rec.event_seq = ev->seq;
     rec.subscription = (char *)u->name;
     rec.description = k ? (char *)k->name : (char *)"event";
-    int rc = broker_audit(b, s, &rec);
+    bool agenda = ev->payload_case == HUDDLE__EVENT__PAYLOAD_MDT_AGENDA && ev->mdt_agenda;
+    size_t n = agenda ? ev->mdt_agenda->n_items : 1;
+    int rc = STORE_OK;
+    for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+        rec.nhs_number = agenda ? ev->mdt_agenda->items[i]->nhs_number : ev->subject->nhs_number;
+        rc = broker_audit(b, s, &rec);
+    }
     if (rc != STORE_OK)
         log_error("subscription %s/%s: the audit record of seq %llu cannot be written (%s): delivery waits",
                   u->agent_id, u->name, (unsigned long long)ev->seq, store_strerror(rc));

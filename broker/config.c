@@ -25,7 +25,7 @@ _Static_assert(sizeof(size_t) >= 8, "huddled needs 64-bit sizes: the store map p
 #define TEXT_MAX (VALUE_MAX + 512)         /* help, range and default of one option */
 #define WIDTH 80                           /* of --help and --print-config */
 
-typedef enum { T_STRING, T_BOOL, T_UINT, T_SIZE, T_DURATION, T_LEVEL } opt_type_t;
+typedef enum { T_STRING, T_BOOL, T_UINT, T_SIZE, T_DURATION, T_LEVEL, T_DECIMAL } opt_type_t;
 
 typedef struct {
     const char *section; /* heading in --help and --print-config */
@@ -47,6 +47,9 @@ typedef struct {
 #define SUBS "Subscriptions and queries"
 #define SECURITY "Security"
 #define RUNNING "Running"
+#define REFERRAL "Referrals and risk (DESIGN 5.1)"
+#define MDT "MDT sessions (DESIGN 5.2)"
+#define NOTIFY "Notifications (DESIGN 4)"
 
 /* Every option of the broker. Ranges guard against slips of the keyboard (16T for
  * 16G) and against what the libraries cannot take (ZMQ_HEARTBEAT_TTL stops at 6553 s). */
@@ -98,6 +101,44 @@ static const option_t options[] = {
     OPT(RUNNING, log_level, T_LEVEL, "info", 0, 0, "Log lines above this level are dropped"),
     OPT(RUNNING, test_mode, T_BOOL, "no", 0, 0,
         "Accept a manual clock, for tests only: never in production"),
+    /* Decimals are kept in thousandths: 0.24 is 240. */
+    OPT(REFERRAL, adult_age, T_UINT, "18", 0, 130, "Age from which the MULTIMORBIDITY cohort applies"),
+    OPT(REFERRAL, multimorbidity_conditions, T_UINT, "5", 1, 60,
+        "Long-term conditions that put an adult in the MULTIMORBIDITY cohort"),
+    OPT(REFERRAL, high_cost_ratio, T_DECIMAL, "3", 1, 100000,
+        "Predicted acute cost ratio (to the average) that puts a patient in the HIGH_COST cohort"),
+    OPT(REFERRAL, efi_fit_max, T_DECIMAL, "0.12", 1, 1000, "Highest eFI of the fit band"),
+    OPT(REFERRAL, efi_mild_max, T_DECIMAL, "0.24", 1, 1000,
+        "Highest eFI of the mild band; above it a patient is in the FRAILTY cohort"),
+    OPT(REFERRAL, efi_moderate_max, T_DECIMAL, "0.36", 1, 1000, "Highest eFI of the moderate band; above it, severe"),
+    OPT(REFERRAL, points_frailty_mild, T_UINT, "10", 0, 100, "Score points for mild frailty"),
+    OPT(REFERRAL, points_frailty_moderate, T_UINT, "20", 0, 100, "Score points for moderate frailty"),
+    OPT(REFERRAL, points_frailty_severe, T_UINT, "30", 0, 100, "Score points for severe frailty"),
+    OPT(REFERRAL, points_per_condition, T_UINT, "3", 0, 100, "Score points per long-term condition"),
+    OPT(REFERRAL, points_conditions_max, T_UINT, "30", 0, 100, "Most points from long-term conditions"),
+    OPT(REFERRAL, points_per_cost_unit, T_UINT, "5", 0, 100,
+        "Score points per whole unit of the predicted cost ratio"),
+    OPT(REFERRAL, points_cost_max, T_UINT, "30", 0, 100, "Most points from the cost ratio"),
+    OPT(REFERRAL, points_per_admission, T_UINT, "5", 0, 100,
+        "Score points per emergency admission in the last 12 months"),
+    OPT(REFERRAL, points_admissions_max, T_UINT, "20", 0, 100, "Most points from emergency admissions"),
+    OPT(REFERRAL, points_urgent, T_UINT, "15", 0, 100, "Score points when the referrer asks for urgency"),
+    OPT(REFERRAL, tier_red_score, T_UINT, "60", 1, 100, "Score from which a referral is RED"),
+    OPT(REFERRAL, tier_amber_score, T_UINT, "35", 1, 100, "Score from which a referral is AMBER (below it GREEN)"),
+    OPT(REFERRAL, consent_required, T_BOOL, "yes", 0, 0,
+        "Refuse a referral without recorded consent, unless it raises a safeguarding concern"),
+    OPT(REFERRAL, wait_red_limit, T_DURATION, "7d", MINUTE, 365 * DAY,
+        "A RED referral waiting this long without a session is escalated to the coordinators"),
+    OPT(REFERRAL, wait_any_limit, T_DURATION, "28d", MINUTE, 365 * DAY,
+        "Any referral waiting this long is escalated to the coordinators"),
+    OPT(MDT, points_per_week_waiting, T_UINT, "2", 0, 100,
+        "Effective priority added per full week on the waiting list"),
+    OPT(MDT, points_deferred, T_UINT, "10", 0, 100, "Effective priority added once a referral has been deferred"),
+    OPT(MDT, minutes_red, T_UINT, "15", 1, 120, "Agenda minutes for a RED item"),
+    OPT(MDT, minutes_amber, T_UINT, "10", 1, 120, "Agenda minutes for an AMBER item"),
+    OPT(MDT, minutes_green, T_UINT, "5", 1, 120, "Agenda minutes for a GREEN item"),
+    OPT(NOTIFY, non_delivery_after, T_DURATION, "5d", MINUTE, 365 * DAY,
+        "A notification no agent of its addressee has acknowledged by then raises NON_DELIVERY to its sender"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -149,6 +190,7 @@ typedef struct {
     bool any_case;           /* of suffixes and words */
     uint64_t (*get)(const void *field);
     void (*put)(void *field, uint64_t v);
+    bool decimal;            /* written as a decimal with up to 3 places, kept in thousandths */
 } type_info_t;
 
 static const type_info_t types[] = {
@@ -165,11 +207,40 @@ static const type_info_t types[] = {
                      get_ms, put_ms },
     [T_LEVEL] = { sizeof(log_level_t), "=LEVEL", NULL, "error, warn, info or debug", "", NULL,
                   level_words, true, get_level, put_level },
+    [T_DECIMAL] = { sizeof(unsigned), "=DECIMAL", "a number from", NULL, " (at most 3 decimal places)",
+                    plain_units, NULL, false, get_uint, put_uint, true },
 };
+
+/* "3", "0.24", "1.125" as thousandths; no sign, exponent or fourth place. */
+static int parse_decimal(const char *text, uint64_t *v)
+{
+    uint64_t n = 0;
+    size_t i = 0;
+    for (; text[i] >= '0' && text[i] <= '9' && i < 9; i++)
+        n = n * 10 + (uint64_t)(text[i] - '0');
+    if (i == 0)
+        return -1;
+    n *= 1000;
+    if (text[i] == '.') {
+        uint64_t scale = 100;
+        size_t j = i + 1;
+        for (; text[j] >= '0' && text[j] <= '9' && scale; j++, scale /= 10)
+            n += (uint64_t)(text[j] - '0') * scale;
+        if (j == i + 1)
+            return -1;
+        i = j;
+    }
+    if (text[i])
+        return -1;
+    *v = n;
+    return 0;
+}
 
 /* A word of the type, or digits and one of its suffixes: no sign, space or overflow. */
 static int parse_value(const type_info_t *t, const char *text, uint64_t *v)
 {
+    if (t->decimal)
+        return parse_decimal(text, v);
     int (*same)(const char *, const char *) = t->any_case ? strcasecmp : strcmp;
     for (const word_t *w = t->words; w && w->text; w++) {
         if (same(text, w->text) == 0) {
@@ -198,6 +269,16 @@ static int parse_value(const type_info_t *t, const char *text, uint64_t *v)
 
 static void format_value(const type_info_t *t, uint64_t v, char *buf, size_t len)
 {
+    if (t->decimal) {
+        int n = snprintf(buf, len, "%" PRIu64 ".%03u", v / 1000, (unsigned)(v % 1000));
+        while (n > 0 && (size_t)n < len && (buf[n - 1] == '0' || buf[n - 1] == '.')) {
+            bool dot = buf[n - 1] == '.';
+            buf[--n] = '\0';
+            if (dot)
+                break;
+        }
+        return;
+    }
     const word_t *w = t->words;
     if (w) {
         while (w->text && w->value != v)
@@ -346,6 +427,10 @@ static const struct {
       "the default must be a limit queries may ask for" },
     { "heartbeat_ivl", "heartbeat_timeout", 1, true,
       "an agent must have time to answer a heartbeat before it is given up" },
+    { "efi_fit_max", "efi_mild_max", 1, true, "the eFI bands must rise" },
+    { "efi_mild_max", "efi_moderate_max", 1, true, "the eFI bands must rise" },
+    { "tier_amber_score", "tier_red_score", 1, true, "AMBER must start below RED" },
+    { "wait_red_limit", "wait_any_limit", 1, false, "a RED referral must be escalated no later than any other" },
 };
 
 int config_validate(const config_t *cfg, char *err, size_t errlen)

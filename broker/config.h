@@ -19,6 +19,7 @@
  *   size      bytes, or a number with K, M or G (powers of 1024, either case): 64M
  *   duration  milliseconds, or a number with ms, s, m, h or d: 1500ms, 5s, 1m, 1d
  *   level     error, warn, info or debug
+ *   decimal   a number with at most 3 decimal places (0.24), kept in thousandths (240)
  * Option names take underscores or dashes alike (batch_max, batch-max).
  *
  * File: one "name = value" per line; blank lines and lines whose first non-blank
@@ -98,6 +99,36 @@ typedef struct {
     int64_t shutdown_grace;             /* SIGTERM waits this long to flush replies */
     log_level_t log_level;
     bool test_mode;                     /* accept a manual clock: tests only */
+    /* referrals and risk (DESIGN 5.1); decimals in thousandths (0.24 is 240) */
+    unsigned adult_age;                 /* MULTIMORBIDITY from this age */
+    unsigned multimorbidity_conditions; /* ... with this many long-term conditions */
+    unsigned high_cost_ratio;           /* HIGH_COST from this cost ratio (thousandths) */
+    unsigned efi_fit_max;               /* eFI band upper bounds (thousandths) */
+    unsigned efi_mild_max;
+    unsigned efi_moderate_max;
+    unsigned points_frailty_mild;       /* the priority score's weights */
+    unsigned points_frailty_moderate;
+    unsigned points_frailty_severe;
+    unsigned points_per_condition;
+    unsigned points_conditions_max;
+    unsigned points_per_cost_unit;
+    unsigned points_cost_max;
+    unsigned points_per_admission;
+    unsigned points_admissions_max;
+    unsigned points_urgent;
+    unsigned tier_red_score;            /* RED from this score (or a safeguarding concern) */
+    unsigned tier_amber_score;          /* AMBER from this score; GREEN below */
+    bool consent_required;              /* refuse a referral without consent (unless safeguarding) */
+    int64_t wait_red_limit;             /* waiting-well escalations */
+    int64_t wait_any_limit;
+    /* MDT sessions (DESIGN 5.2) */
+    unsigned points_per_week_waiting;   /* effective priority: + per full week waiting */
+    unsigned points_deferred;           /* ... + once deferred */
+    unsigned minutes_red;               /* agenda minutes per item by tier */
+    unsigned minutes_amber;
+    unsigned minutes_green;
+    /* notifications (DESIGN 4) */
+    int64_t non_delivery_after;         /* unacknowledged this long: NON_DELIVERY */
 } config_t;
 
 /* Zeroes *cfg (padding included, so that configurations compare with memcmp) and sets

@@ -114,6 +114,60 @@ static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
     return 0;
 }
 
+int wf_emit(wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq)
+{
+    if (!ctx->host)
+        return STORE_EINVAL;
+    return ctx->host->emit(ctx->host->host, ctx, ev, seq);
+}
+
+int wf_schedule(wf_ctx_t *ctx, Huddle__TimerRecord *t)
+{
+    if (!ctx->host)
+        return STORE_EINVAL;
+    t->created_at_ms = ctx->now_ms;
+    t->created_by_seq = ctx->cause_seq;
+    if (!t->correlation_id || !t->correlation_id[0])
+        t->correlation_id = (char *)(ctx->correlation_id ? ctx->correlation_id : "");
+    return ctx->host->schedule(ctx->host->host, t);
+}
+
+/* ---- timers ----------------------------------------------------------------- */
+
+/* A timer no workflow claims: TIMER_FIRED, about what the timer is about. */
+static int fire_plain(wf_ctx_t *ctx, const Huddle__TimerRecord *t)
+{
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__TimerFired tf = HUDDLE__TIMER_FIRED__INIT;
+    ev.kind = HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED;
+    ev.subject = t->subject;
+    ev.scope = t->scope;
+    ev.occurred_at_ms = t->due_at_ms;
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_TIMER_FIRED;
+    ev.timer_fired = &tf;
+    tf.timer_id = t->timer_id;
+    tf.kind = t->kind;
+    tf.due_at_ms = t->due_at_ms;
+    tf.fired_at_ms = ctx->now_ms;
+    tf.created_by_seq = t->created_by_seq;
+    return wf_emit(ctx, &ev, NULL);
+}
+
+static const struct {
+    Huddle__TimerKind kind;
+    wf_fire_fn fire;
+} timers[] = {
+    {HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED, fire_plain},
+};
+
+int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)
+{
+    for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++)
+        if (timers[i].kind == t->kind)
+            return timers[i].fire(ctx, t);
+    return fire_plain(ctx, t);
+}
+
 const char *workflow_reject_name(Huddle__RejectCode code)
 {
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__reject_code__descriptor, (int)code);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "event.pb-c.h"
 #include "frame.pb-c.h"
 #include "state.pb-c.h"
@@ -36,28 +37,66 @@ typedef struct {
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* What a workflow function may use. */
+/* Assigned ids (referral, session) are at most this long, with the NUL. */
+#define WF_ID_MAX 33
+
+typedef struct wf_ctx wf_ctx_t;
+
+/* What the broker lends a workflow to write beyond the state tables: derived events,
+ * appended to the log after the event that caused them, and timers. */
 typedef struct {
+    void *host;
+    /* Stamps ev (seq, received_at_ms, derived, cause_seq, sender, correlation_id and a
+     * message_id when empty) and appends it; *seq (may be NULL) is its seq. The caller
+     * keeps ownership of ev; it may be freed once this returns. */
+    int (*emit)(void *host, wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq);
+    /* Stores a timer (timer_id assigned) and wakes the loop in time for it. */
+    int (*schedule)(void *host, Huddle__TimerRecord *t);
+} wf_host_t;
+
+/* What a workflow function may use. */
+struct wf_ctx {
     store_txn_t *txn;                 /* the batch's write transaction */
-    const char *sender;               /* authenticated agent id */
-    const Huddle__AgentRecord *agent; /* its registry record: role, organisation, scope */
+    const char *sender;               /* authenticated agent id; "" for a timer */
+    const Huddle__AgentRecord *agent; /* its registry record; NULL for a timer */
     int64_t now_ms;                   /* the broker's clock */
-} wf_ctx_t;
+    const config_t *cfg;              /* thresholds and defaults of the workflows */
+    const wf_host_t *host;            /* NULL: derived events and timers are refused */
+    uint64_t cause_seq;               /* the event being applied, or the timer's creator */
+    const char *correlation_id;       /* journey id given to derived events */
+    char assigned_id[WF_ID_MAX];      /* set by a rule that creates a record: echoed in Accepted */
+};
+
+/* Derived events and timers from within apply (or a timer's firing): see wf_host_t.
+ * wf_schedule fills created_at_ms, created_by_seq and an empty correlation_id. */
+int wf_emit(wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq);
+int wf_schedule(wf_ctx_t *ctx, Huddle__TimerRecord *t);
 
 /* A step of a kind's rules: 0, or -1 with r filled. The event is already stamped with
  * its seq, sender and time. */
 typedef int (*wf_apply_fn)(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 
 /* Publishing runs a kind's steps in this order: check (reads state, never writes:
- * validates the event, completes ev->subject and sets ev->scope, the organisations
- * the event concerns); then the broker holds the sender's relationship to that scope
- * against the access matrix (access.h); then apply (writes the state changes). */
+ * validates the event, completes ev->subject, assigns ids from ev->seq and sets
+ * ev->scope, the organisations the event concerns); then the broker holds the sender's
+ * relationship to that scope against the access matrix (access.h); then the event is
+ * appended to the log; then apply (writes the state changes, emits derived events and
+ * sets timers). apply fails only when the store does, and that fails the whole batch. */
 typedef struct {
     Huddle__EventKind kind;
     Huddle__Event__PayloadCase payload; /* the one payload this kind carries */
     wf_apply_fn check;                  /* NULL: agents may not publish it (derived only) */
     wf_apply_fn apply;                  /* NULL: the event changes no state beyond the log */
 } wf_kind_t;
+
+/* A due timer of a workflow: emits what its firing means (an escalation, a review due)
+ * and changes state, or nothing when the state it watched has moved on. ctx->sender is
+ * "" and ctx->cause_seq the event that set it. 0, or a store code. */
+typedef int (*wf_fire_fn)(wf_ctx_t *ctx, const Huddle__TimerRecord *t);
+
+/* Fires one due timer through its workflow; kinds no workflow claims write TIMER_FIRED.
+ * NON_DELIVERY is the broker's own (it reads subscriptions): never passed here. */
+int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t);
 
 /* The row for a kind, or NULL when this broker accepts no such kind. */
 const wf_kind_t *workflow_kind(int kind);
