@@ -270,6 +270,66 @@ static int answer_timeline(broker_t *b, const session_t *s, const Huddle__Query 
     return 0;
 }
 
+/* ---- the workflows' queries -------------------------------------------------------- */
+
+typedef struct {
+    broker_t *b;
+    const session_t *s;
+    uint64_t corr;
+    bool replied;
+} wq_host_t;
+
+static int wq_reply(wf_query_t *wq, Huddle__Answer *ans, const char *const *patients, size_t n_patients,
+                    const char *what, reject_t *r)
+{
+    wq_host_t *h = wq->host;
+    uint64_t first = 0;
+    uint32_t count = (uint32_t)n_patients;
+    if (n_patients == 0 && audit_answer(h->b, h->s, wq->q, "", first, 0, what, r) != 0)
+        return -1;
+    for (size_t i = 0; i < n_patients; i++)
+        if (audit_answer(h->b, h->s, wq->q, patients[i], first, count, what, r) != 0)
+            return -1;
+    ans->kind = wq->q->kind;
+    stage_answer(h->b, h->s, h->corr, ans);
+    h->replied = true;
+    return 0;
+}
+
+static const struct {
+    Huddle__QueryKind kind;
+    wf_query_fn answer;
+} wf_queries[] = {
+    {HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, NULL},
+};
+
+/* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */
+static int answer_workflow(broker_t *b, const session_t *s, const Huddle__Query *q, uint32_t limit, uint64_t corr,
+                           reject_t *r)
+{
+    wf_query_fn fn = NULL;
+    for (size_t i = 0; i < sizeof wf_queries / sizeof wf_queries[0]; i++)
+        if (wf_queries[i].kind == q->kind && q->kind != HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED)
+            fn = wf_queries[i].answer;
+    if (!fn)
+        return 1;
+    wq_host_t h = {b, s, corr, false};
+    wf_query_t wq = {NULL, s->agent, q, b->cfg, broker_now(b), limit, &h, wq_reply};
+    int rc = store_read_begin(b->store, &wq.txn);
+    if (rc != STORE_OK) {
+        reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the store cannot be read now; retry");
+        r->retry_after_ms = 1000;
+        return -1;
+    }
+    rc = fn(&wq, r);
+    store_txn_end(&wq.txn);
+    if (rc == 0 && !h.replied) {
+        log_error("query kind %d answered nothing", q->kind);
+        return reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the answer could not be built; retry");
+    }
+    return rc;
+}
+
 void broker_on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
 {
     const Huddle__Query *q = f->query;
@@ -296,9 +356,12 @@ void broker_on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
         rc = answer_audit_trail(b, s, q, limit, f->corr, &r);
     else if (q->kind == HUDDLE__QUERY_KIND__QUERY_KIND_PATIENT_TIMELINE)
         rc = answer_timeline(b, s, q, limit, f->corr, &r);
-    else
-        reject(&r, R_INVALID, "query.kind", "this broker does not answer this kind yet (its workflow is not built)");
-    if (rc != 0)
+    else if ((rc = answer_workflow(b, s, q, limit, f->corr, &r)) == 1)
+        rc = reject(&r, R_INVALID, "query.kind",
+                    "this broker does not answer this kind yet (its workflow is not built)");
+    if (rc != 0 && r.code == HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN)
+        broker_stage_denied(b, s, f->corr, &r, NULL, q->kind, "query");
+    else if (rc != 0)
         broker_stage_reject(b, s, f->corr, &r, NULL);
     b->c.queries++;
 }

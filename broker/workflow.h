@@ -98,6 +98,29 @@ typedef int (*wf_fire_fn)(wf_ctx_t *ctx, const Huddle__TimerRecord *t);
  * NON_DELIVERY is the broker's own (it reads subscriptions): never passed here. */
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t);
 
+/* A workflow's query (broker_query.c lends it): read the snapshot, hold every record
+ * to the asker's scope, then call reply exactly once with the answer and the patients
+ * it discloses; the broker writes one QUERY audit record per patient (one with none
+ * when it names none) and sends the answer once they commit. */
+typedef struct wf_query wf_query_t;
+struct wf_query {
+    store_txn_t *txn;                 /* a read snapshot */
+    const Huddle__AgentRecord *agent; /* the asker */
+    const Huddle__Query *q;           /* kind, purpose and limit already checked */
+    const config_t *cfg;
+    int64_t now_ms;
+    uint32_t limit;                   /* entries per page, 1..query_limit_max */
+    void *host;
+    /* 0, or -1 with r filled (BUSY when the audit records cannot be written). what:
+     * "waiting list" ..., for the audit description; no patient identifier. */
+    int (*reply)(wf_query_t *wq, Huddle__Answer *ans, const char *const *patients, size_t n_patients,
+                 const char *what, reject_t *r);
+};
+
+/* Answers one query kind: 0 once reply has been called, or -1 with r filled (a
+ * FORBIDDEN refusal is audited DENIED by the broker). */
+typedef int (*wf_query_fn)(wf_query_t *wq, reject_t *r);
+
 /* The row for a kind, or NULL when this broker accepts no such kind. */
 const wf_kind_t *workflow_kind(int kind);
 

@@ -5,29 +5,9 @@
  * credit, acks, resume across reconnects and restarts), timers under the test clock,
  * bounded reply queues and shutdown.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include "broker.h"
-#include "codec.h"
-#include "hd_time.h"
-#include "log.h"
-#include "testutil.h"
-#include "tu_registry.h"
+#include "tu_inproc.h"
 
 #define S(literal) ((char *)(literal))
-
-typedef struct {
-    char dir[256];
-    config_t cfg;
-    store_config_t sc;
-    store_t *store;
-    broker_t *b;
-    uint64_t corr;
-} fx_t;
 
 /* The agents these tests say Hello as: without CURVE (insecure_dev, as identity is
  * what Hello claims in process) but registered, as every agent must be. */
@@ -43,131 +23,16 @@ static tu_agent_t agents[] = {
     {.id = "ops", .role = HUDDLE__ROLE__ROLE_ADMIN, .org = "X26"},
 };
 
-static void start(fx_t *f)
-{
-    char why[256];
-    if (store_open(&f->store, &f->sc, why, sizeof why) != STORE_OK)
-        fail_msg("store_open: %s", why);
-    store_stat_t st;
-    assert_int_equal(store_stat(f->store, &st), STORE_OK);
-    if (st.entries[STORE_AGENTS] == 0)
-        assert_int_equal(tu_registry_add(f->store, agents, sizeof agents / sizeof agents[0]), 0);
-    assert_int_equal(broker_new(&f->b, &f->cfg, f->store), STORE_OK);
-}
-
-static void stop(fx_t *f)
-{
-    broker_destroy(&f->b);
-    store_close(&f->store);
-}
-
 static int setup(void **state)
 {
-    fx_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    config_defaults(&f->cfg);
-    f->cfg.test_mode = true;
-    f->cfg.insecure_dev = true;
-    f->cfg.log_level = LOG_ERROR;
-    log_set_level(LOG_ERROR);
-    snprintf(f->cfg.store, sizeof f->cfg.store, "%s/store", f->dir);
-    store_config_defaults(&f->sc);
-    f->sc.path = f->cfg.store;
-    f->sc.map_initial = 1u << 20;
-    f->sc.map_step = 1u << 20;
-    start(f);
-    *state = f;
+    *state = fx_new(agents, sizeof agents / sizeof agents[0]);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fx_t *f = *state;
-    stop(f);
-    tu_rmtree(f->dir);
-    free(f);
+    fx_free(*state);
     return 0;
-}
-
-/* ---- frames in and out ---- */
-
-static void send_raw(fx_t *f, const char *rid, const void *data, size_t len)
-{
-    frame_peer_t peer = {rid, strlen(rid), NULL, NULL};
-    broker_on_frame(f->b, &peer, data, len, hd_time_mono_ms());
-}
-
-static uint64_t send_frame(fx_t *f, const char *rid, Huddle__Frame *fr)
-{
-    fr->version = CODEC_PROTOCOL_VERSION;
-    fr->corr = ++f->corr;
-    uint8_t buf[8192];
-    size_t len;
-    assert_int_equal(codec_encode_frame(fr, buf, sizeof buf, &len), CODEC_OK);
-    send_raw(f, rid, buf, len);
-    return fr->corr;
-}
-
-static session_t *sess(fx_t *f, const char *rid)
-{
-    return session_find(broker_sessions(f->b), rid, strlen(rid));
-}
-
-static size_t queued(fx_t *f, const char *rid)
-{
-    session_t *s = sess(f, rid);
-    return s ? s->out_count : 0;
-}
-
-/* The next frame queued for rid (the caller frees it), or NULL. */
-static Huddle__Frame *take(fx_t *f, const char *rid)
-{
-    session_t *s = sess(f, rid);
-    if (!s || !s->out_head)
-        return NULL;
-    Huddle__Frame *fr;
-    codec_error_t err;
-    if (codec_decode_frame(s->out_head->data, s->out_head->len, 1 << 20, &fr, &err) != CODEC_OK)
-        fail_msg("broker sent an undecodable frame: %s", err.reason);
-    session_pop(s);
-    return fr;
-}
-
-static Huddle__Frame *expect(fx_t *f, const char *rid, Huddle__Frame__BodyCase body)
-{
-    Huddle__Frame *fr = take(f, rid);
-    if (!fr)
-        fail_msg("nothing queued for %s", rid);
-    if (fr->body_case != body)
-        fail_msg("expected body %d, got %d (%s)", body, fr->body_case,
-                 fr->body_case == HUDDLE__FRAME__BODY_REJECTED ? fr->rejected->reason : "");
-    return fr;
-}
-
-static void expect_rejected(fx_t *f, const char *rid, Huddle__RejectCode code, const char *field)
-{
-    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_REJECTED);
-    if (fr->rejected->code != code)
-        fail_msg("expected code %d, got %d: %s", code, fr->rejected->code, fr->rejected->reason);
-    if (field)
-        assert_string_equal(fr->rejected->field, field);
-    assert_true(fr->rejected->reason[0] != '\0');
-    codec_frame_free(&fr);
-}
-
-static void hello(fx_t *f, const char *rid, const char *agent)
-{
-    Huddle__Frame fr = HUDDLE__FRAME__INIT;
-    Huddle__Hello h = HUDDLE__HELLO__INIT;
-    fr.body_case = HUDDLE__FRAME__BODY_HELLO;
-    fr.hello = &h;
-    h.agent_id = (char *)agent;
-    send_frame(f, rid, &fr);
-    broker_commit(f->b);
-    Huddle__Frame *w = expect(f, rid, HUDDLE__FRAME__BODY_WELCOME);
-    assert_string_equal(w->welcome->agent_id, agent);
-    codec_frame_free(&w);
 }
 
 static uint64_t publish_full(fx_t *f, const char *rid, const char *msgid, const char *topic, int kind,
