@@ -123,7 +123,7 @@ static inline Huddle__Frame *take(fx_t *f, const char *rid)
     return fr;
 }
 
-__attribute__((noinline)) static inline Huddle__Frame *expect(fx_t *f, const char *rid, Huddle__Frame__BodyCase body)
+__attribute__((noinline, unused)) static Huddle__Frame *expect(fx_t *f, const char *rid, Huddle__Frame__BodyCase body)
 {
     Huddle__Frame *fr = take(f, rid);
     if (!fr)
