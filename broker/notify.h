@@ -14,6 +14,13 @@
 
 #include "workflow.h"
 
+/* NOTIFICATION published by an agent: about an earlier event (about_seq, required),
+ * whose subject and scope it takes, so that the matrix holds the sender to what it
+ * already relates to; addressed to an organisation (ODS or GSS code) and optionally a
+ * role; with requires_ack, its deadline is the broker's (now + non_delivery_after). */
+int notify_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
+int notify_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
+
 /* Emits a NOTIFICATION (requires_ack, deadline now + non_delivery_after) about the
  * event about_seq of kind about_kind, with subject and scope copied into it, addressed
  * to organisation to_org (and role, or UNSPECIFIED for any), and sets its NON_DELIVERY

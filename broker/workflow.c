@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "notify.h"
+
 /* Agents' clocks may run ahead of the broker's by this much before occurred_at is
  * called impossible. */
 #define CLOCK_SKEW_MS (5 * 60 * 1000)
@@ -20,6 +22,8 @@ static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 static const wf_kind_t kinds[] = {
     {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_check, NULL},
     {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL, NULL},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_NOTIFICATION, HUDDLE__EVENT__PAYLOAD_NOTIFICATION, notify_check, notify_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_NON_DELIVERY, HUDDLE__EVENT__PAYLOAD_NON_DELIVERY, NULL, NULL},
 };
 
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
