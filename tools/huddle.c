@@ -2,7 +2,8 @@
  * huddle — the operator's command line: create a store, inspect it, back it up, edit
  * the registry of a stopped broker (init, keygen, agent, neighbourhood, practice:
  * tools/cmd_registry.c), and try a running broker with the publish and subscribe
- * examples (tools/cmd_pubsub.c).
+ * examples (tools/cmd_pubsub.c), and make synthetic referral lists to try it with
+ * (tools/cmd_synth.c).
  *
  * Each command is one row of the table below, run on the store named by --store,
  * $HUDDLE_STORE, or var/store. Commands that only read (stat, backup) open the store
@@ -49,6 +50,8 @@ int cmd_neighbourhood(const opts_t *o, char **argv);
 int cmd_practice(const opts_t *o, char **argv);
 /* tools/cmd_demo.c */
 int cmd_demo(const opts_t *o, char **argv);
+/* tools/cmd_synth.c */
+int cmd_synth(const opts_t *o, char **argv);
 /* tools/cmd_audit.c */
 int cmd_audit(const opts_t *o, char **argv);
 /* tools/cmd_access.c */
@@ -63,6 +66,7 @@ static const command_t commands[] = {
     {"neighbourhood", "COMMAND", -1, "add or list neighbourhoods (offline)", cmd_neighbourhood},
     {"practice", "COMMAND", -1, "add or list GP practices (offline)", cmd_practice},
     {"demo", "[OPTIONS]", -1, "register a fictional demo neighbourhood, one agent per role (offline)", cmd_demo},
+    {"synth", "[OPTIONS]", -1, "write a synthetic neighbourhood's referral lists, test data only (--help)", cmd_synth},
     {"stat", "", 0, "show the store's size, event log position and tables", cmd_stat},
     {"backup", "DEST", 1, "hot backup: a compacted, consistent copy written to DEST/data.mdb", cmd_backup},
     {"audit", "[OPTIONS]", -1, "print the audit trail by patient, agent or time (read-only; --help)", cmd_audit},
