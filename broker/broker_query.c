@@ -20,6 +20,7 @@
 #include "log.h"
 #include "nhs.h"
 #include "record.h"
+#include "referral.h"
 #include "registry.h"
 
 #define PURPOSE_MAX 256
@@ -301,6 +302,8 @@ static const struct {
     wf_query_fn answer;
 } wf_queries[] = {
     {HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, NULL},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST, referral_query_waiting},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY, referral_query_history},
 };
 
 /* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */
