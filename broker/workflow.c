@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "notify.h"
+#include "referral.h"
 
 /* Agents' clocks may run ahead of the broker's by this much before occurred_at is
  * called impossible. */
@@ -19,11 +20,22 @@
 
 static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 
+#define KIND(name) HUDDLE__EVENT_KIND__EVENT_KIND_##name
+#define PAYLOAD(name) HUDDLE__EVENT__PAYLOAD_##name
+
 static const wf_kind_t kinds[] = {
-    {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_check, NULL},
-    {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL, NULL},
-    {HUDDLE__EVENT_KIND__EVENT_KIND_NOTIFICATION, HUDDLE__EVENT__PAYLOAD_NOTIFICATION, notify_check, notify_apply},
-    {HUDDLE__EVENT_KIND__EVENT_KIND_NON_DELIVERY, HUDDLE__EVENT__PAYLOAD_NON_DELIVERY, NULL, NULL},
+    {KIND(MESSAGE), PAYLOAD(MESSAGE), message_check, NULL},
+    /* referrals (referral.h) */
+    {KIND(REFERRAL_SUBMITTED), PAYLOAD(REFERRAL_SUBMIT), referral_submit_check, referral_submit_apply},
+    {KIND(REFERRAL_TRIAGED), PAYLOAD(REFERRAL_TRIAGE), referral_triage_check, referral_triage_apply},
+    {KIND(REFERRAL_WITHDRAWN), PAYLOAD(REFERRAL_WITHDRAW), referral_withdraw_check, referral_withdraw_apply},
+    {KIND(REFERRAL_STATUS_CHANGED), PAYLOAD(REFERRAL_STATUS_CHANGED), NULL, NULL},
+    {KIND(REFERRAL_CLOSED), PAYLOAD(REFERRAL_CLOSE), referral_close_check, referral_close_apply},
+    /* timers, escalations, notifications (notify.h) */
+    {KIND(TIMER_FIRED), PAYLOAD(TIMER_FIRED), NULL, NULL},
+    {KIND(ESCALATION_RAISED), PAYLOAD(ESCALATION), NULL, NULL},
+    {KIND(NOTIFICATION), PAYLOAD(NOTIFICATION), notify_check, notify_apply},
+    {KIND(NON_DELIVERY), PAYLOAD(NON_DELIVERY), NULL, NULL},
 };
 
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
@@ -162,6 +174,8 @@ static const struct {
     wf_fire_fn fire;
 } timers[] = {
     {HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED, fire_plain},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_RED, referral_fire_waiting},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_ANY, referral_fire_waiting},
 };
 
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)
