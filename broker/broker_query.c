@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "hd_time.h"
 #include "log.h"
+#include "mdt.h"
 #include "nhs.h"
 #include "record.h"
 #include "registry.h"
@@ -301,6 +302,7 @@ static const struct {
     wf_query_fn answer;
 } wf_queries[] = {
     {HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, NULL},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA, mdt_query_agenda},
 };
 
 /* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */

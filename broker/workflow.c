@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdt.h"
+
 /* Agents' clocks may run ahead of the broker's by this much before occurred_at is
  * called impossible. */
 #define CLOCK_SKEW_MS (5 * 60 * 1000)
@@ -20,6 +22,21 @@ static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 static const wf_kind_t kinds[] = {
     {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_check, NULL},
     {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL, NULL},
+    /* MDT sessions (mdt.h). An agenda kind's row names the coordinator's request; the
+     * broker's result of the same kind carries mdt_agenda and is only ever derived. */
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_SESSION_CREATED, HUDDLE__EVENT__PAYLOAD_MDT_SESSION_CREATE, mdt_create_check,
+     mdt_create_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_AGENDA_BUILT, HUDDLE__EVENT__PAYLOAD_MDT_AGENDA_BUILD, mdt_build_check,
+     mdt_build_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_AGENDA_EDITED, HUDDLE__EVENT__PAYLOAD_MDT_AGENDA_EDIT, mdt_edit_check,
+     mdt_edit_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_AGENDA_PUBLISHED, HUDDLE__EVENT__PAYLOAD_MDT_AGENDA_PUBLISH,
+     mdt_publish_check, mdt_publish_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_OUTCOME_RECORDED, HUDDLE__EVENT__PAYLOAD_MDT_OUTCOME, mdt_outcome_check,
+     mdt_outcome_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_SESSION_CLOSED, HUDDLE__EVENT__PAYLOAD_MDT_SESSION_CLOSE, mdt_close_check,
+     mdt_close_apply},
+    {HUDDLE__EVENT_KIND__EVENT_KIND_MDT_REVIEW_DUE, HUDDLE__EVENT__PAYLOAD_MDT_REVIEW_DUE, NULL, NULL},
 };
 
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
@@ -158,6 +175,7 @@ static const struct {
     wf_fire_fn fire;
 } timers[] = {
     {HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED, fire_plain},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW, mdt_fire_review},
 };
 
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)
