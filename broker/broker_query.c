@@ -21,6 +21,7 @@
 #include "mdt.h"
 #include "nhs.h"
 #include "record.h"
+#include "referral.h"
 #include "registry.h"
 
 #define PURPOSE_MAX 256
@@ -302,6 +303,8 @@ static const struct {
     wf_query_fn answer;
 } wf_queries[] = {
     {HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, NULL},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST, referral_query_waiting},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY, referral_query_history},
     {HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA, mdt_query_agenda},
 };
 

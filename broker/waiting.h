@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ods.h"
 #include "state.pb-c.h"
 #include "store.h"
 #include "workflow.h"
@@ -26,6 +27,7 @@ typedef struct {
     Huddle__Tier tier;
     Huddle__ReferralStatus status;
     uint32_t times_deferred;
+    char practice_ods[ODS_CODE_MAX_LEN + 1]; /* the referring practice: a practice's own list */
 } waiting_entry_t;
 
 /* Writes (or replaces) the entry of rec, which must be in a waiting status. */
