@@ -211,7 +211,12 @@ int mdt_unschedule(wf_ctx_t *ctx, const char *referral_id, const char *session_i
     Huddle__ReferralStatus to = defer || rec->times_deferred > 0 ? RS(DEFERRED) : RS(ACCEPTED);
     if (rec->status == RS(SCHEDULED) && !strcmp(rec->last_session_id, session_id) &&
         referral_may_move(rec->status, to)) {
-        referral_why_t why = {reason, session_id, DECISION(UNSPECIFIED), about_kind, about_seq};
+        referral_why_t why = {.reason = reason,
+                              .session_id = session_id,
+                              .decision = DECISION(UNSPECIFIED),
+                              .about_kind = about_kind,
+                              .about_seq = about_seq,
+                              .unscheduled = !defer};
         rc = referral_move(ctx, rec, to, &why);
     }
     huddle__referral_record__free_unpacked(rec, NULL);
@@ -544,9 +549,11 @@ int mdt_outcome_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
     }
     if (rc == STORE_OK)
         rc = set_text(&rec->next_review_date, p->next_review_date);
-    if (rc == STORE_OK)
-        rc = set_text(&rec->last_session_id, s->session_id);
-    referral_why_t why = {"", s ? s->session_id : "", p->decision, ev->kind, ev->seq};
+    referral_why_t why = {.reason = "",
+                          .session_id = s ? s->session_id : "",
+                          .decision = p->decision,
+                          .about_kind = ev->kind,
+                          .about_seq = ev->seq};
     if (rc == STORE_OK) {
         why.reason = p->decision == DECISION(DEFER) ? "deferred by the MDT" : "discussed at the MDT";
         rc = referral_move(ctx, rec, decided_status(p->decision), &why);
@@ -646,7 +653,11 @@ int mdt_fire_review(wf_ctx_t *ctx, const Huddle__TimerRecord *t)
     uint64_t seq = 0;
     rc = wf_emit(ctx, &ev, &seq);
     if (rc == STORE_OK) {
-        referral_why_t why = {"review due", session, DECISION(UNSPECIFIED), KIND(MDT_REVIEW_DUE), seq};
+        referral_why_t why = {.reason = "review due",
+                              .session_id = session,
+                              .decision = DECISION(UNSPECIFIED),
+                              .about_kind = KIND(MDT_REVIEW_DUE),
+                              .about_seq = seq};
         rc = referral_move(ctx, rec, RS(ACCEPTED), &why);
     }
     huddle__referral_record__free_unpacked(rec, NULL);

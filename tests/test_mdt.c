@@ -236,6 +236,18 @@ static void test_deferred_first_among_equals(void **state)
     assert_int_equal(ev->mdt_agenda->left_waiting, 1);
     huddle__event__free_unpacked(ev, NULL);
     assert_int_equal(tu_status(f, other), RS(ACCEPTED));
+
+    /* taken off again before publishing, it is as it was: deferred once, same wait */
+    Huddle__ReferralRecord *before = tu_referral(f, was_deferred);
+    tu_edit_t t;
+    tu_ok(f, "coord-n", tu_edit(&t, s2, REMOVE, was_deferred, 0, 0), NULL);
+    rec = tu_referral(f, was_deferred);
+    assert_int_equal(rec->status, RS(DEFERRED));
+    assert_int_equal(rec->times_deferred, 1);
+    assert_int_equal(rec->base_priority, 45);
+    assert_int_equal(rec->waiting_since_ms, before->waiting_since_ms);
+    huddle__referral_record__free_unpacked(rec, NULL);
+    huddle__referral_record__free_unpacked(before, NULL);
 }
 
 /* A rebuild takes the best again: an item that drops off goes back on the list as it
