@@ -61,7 +61,8 @@ static slot_t *slot_take(agenda_t *a, size_t at)
 static void copy_cohorts(Huddle__AgendaItem *it, size_t n, const Huddle__Cohort *from)
 {
     it->n_cohorts = n < 3 ? n : 3;
-    memcpy(it->cohorts, from, it->n_cohorts * sizeof *from);
+    if (it->n_cohorts)
+        memcpy(it->cohorts, from, it->n_cohorts * sizeof *from);
 }
 
 /* The session's agenda as a working copy. */
