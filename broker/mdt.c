@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "codec.h"
 #include "hd_time.h"
 #include "log.h"
 #include "record.h"
@@ -51,6 +52,14 @@ bool mdt_filled(const char *s)
 bool mdt_len_ok(const char *s, size_t max)
 {
     return !s || strlen(s) <= max;
+}
+
+int mdt_payload_check(const ProtobufCMessage *payload, const char *path, reject_t *r)
+{
+    codec_error_t err;
+    if (codec_check_message(payload, path, &err) != CODEC_OK)
+        return reject(r, MDT_INVALID, err.field, "%s", err.reason);
+    return 0;
 }
 
 int mdt_reject_store(reject_t *r, int rc)
@@ -254,6 +263,8 @@ static bool names_anything(const Huddle__Subject *s)
 int mdt_create_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 {
     const Huddle__MdtSessionCreate *p = ev->mdt_session_create;
+    if (mdt_payload_check(&p->base, "publish.event.mdt_session_create", r) != 0)
+        return -1;
     if (!workflow_is_id(p->neighbourhood_id, NEIGHBOURHOOD_ID_MAX, false))
         return reject(r, MDT_INVALID, CREATE "neighbourhood_id", "required: a neighbourhood id");
     if (p->starts_at_ms <= ctx->now_ms)
@@ -432,7 +443,8 @@ int mdt_outcome_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 {
     const Huddle__MdtOutcome *p = ev->mdt_outcome;
     int32_t review_day;
-    if (check_outcome_fields(p, &review_day, r) != 0)
+    if (mdt_payload_check(&p->base, "publish.event.mdt_outcome", r) != 0 ||
+        check_outcome_fields(p, &review_day, r) != 0)
         return -1;
     Huddle__SessionRecord *s;
     int rc = mdt_request_session(ctx, ev, p->session_id, OUTCOME "session_id", MDT_IN(PUBLISHED),
@@ -580,6 +592,8 @@ int mdt_outcome_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 int mdt_close_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 {
     const Huddle__MdtSessionClose *p = ev->mdt_session_close;
+    if (mdt_payload_check(&p->base, "publish.event.mdt_session_close", r) != 0)
+        return -1;
     if (!mdt_len_ok(p->notes, CLOSE_NOTES_MAX))
         return reject(r, MDT_INVALID, "publish.event.mdt_session_close.notes", "at most 1000 bytes");
     Huddle__SessionRecord *s;

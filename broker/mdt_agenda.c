@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hd_time.h"
 #include "waiting.h"
 
 #define RS(name) HUDDLE__REFERRAL_STATUS__REFERRAL_STATUS_##name
@@ -171,11 +170,12 @@ static int agenda_prune(wf_ctx_t *ctx, agenda_t *a, const char *session_id)
 }
 
 /* Writes the agenda onto the session in state (positions and planned starts from its
- * order), and emits the derived event of the cause's kind carrying it. */
+ * order), and emits the derived event of the cause's kind carrying it. known_left: the
+ * referrals still waiting, when the caller knows (a build does), or NULL to count them. */
 static int agenda_save(wf_ctx_t *ctx, const Huddle__SessionRecord *s, agenda_t *a, const Huddle__Event *cause,
-                       Huddle__SessionState state)
+                       Huddle__SessionState state, const uint32_t *known_left)
 {
-    uint32_t minutes = 0, left = 0;
+    uint32_t minutes = 0, left = known_left ? *known_left : 0;
     for (size_t i = 0; i < a->n; i++) {
         a->items[i]->position = (uint32_t)i + 1;
         a->items[i]->planned_start_ms = s->starts_at_ms + (int64_t)minutes * MINUTE_MS;
@@ -192,7 +192,7 @@ static int agenda_save(wf_ctx_t *ctx, const Huddle__SessionRecord *s, agenda_t *
         view.built_at_ms = ctx->now_ms;
     view.last_seq = cause->seq;
     int rc = mdt_session_put(ctx->txn, &view);
-    if (rc == STORE_OK)
+    if (rc == STORE_OK && !known_left)
         rc = mdt_count_waiting(ctx->txn, s->neighbourhood_id, &left);
     return rc == STORE_OK ? mdt_emit_agenda(ctx, &view, cause->kind, left) : rc;
 }
@@ -413,7 +413,10 @@ static int build(wf_ctx_t *ctx, const Huddle__Event *ev, const Huddle__SessionRe
                                 ev->kind, ev->seq);
     if (rc == STORE_OK)
         rc = place_chosen(ctx, s, sc, a, ev);
-    return rc == STORE_OK ? agenda_save(ctx, s, a, ev, HUDDLE__SESSION_STATE__SESSION_STATE_AGENDA_BUILT) : rc;
+    /* every eligible referral not placed is on the list now, those dropped included */
+    uint32_t left = (uint32_t)(sc->n - a->n);
+    return rc == STORE_OK ? agenda_save(ctx, s, a, ev, HUDDLE__SESSION_STATE__SESSION_STATE_AGENDA_BUILT, &left)
+                          : rc;
 }
 
 int mdt_build_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
@@ -488,6 +491,8 @@ static int check_edit(wf_ctx_t *ctx, Huddle__Event *ev, const Huddle__SessionRec
 int mdt_edit_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 {
     const Huddle__MdtAgendaEdit *p = ev->mdt_agenda_edit;
+    if (mdt_payload_check(&p->base, "publish.event.mdt_agenda_edit", r) != 0)
+        return -1;
     if (p->op == HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_UNSPECIFIED)
         return reject(r, MDT_INVALID, EDIT "op", "required: ADD, REMOVE or MOVE");
     if (!workflow_is_id(p->referral_id, WF_ID_MAX - 1, false))
@@ -562,7 +567,7 @@ int mdt_edit_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
         }
     }
     if (rc == STORE_OK)
-        rc = agenda_save(ctx, s, a, ev, HUDDLE__SESSION_STATE__SESSION_STATE_AGENDA_BUILT);
+        rc = agenda_save(ctx, s, a, ev, HUDDLE__SESSION_STATE__SESSION_STATE_AGENDA_BUILT, NULL);
     if (s)
         huddle__session_record__free_unpacked(s, NULL);
     free(a);
@@ -593,7 +598,7 @@ int mdt_publish_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
         rc = agenda_prune(ctx, a, s->session_id);
     }
     if (rc == STORE_OK)
-        rc = agenda_save(ctx, s, a, ev, HUDDLE__SESSION_STATE__SESSION_STATE_PUBLISHED);
+        rc = agenda_save(ctx, s, a, ev, HUDDLE__SESSION_STATE__SESSION_STATE_PUBLISHED, NULL);
     if (s)
         huddle__session_record__free_unpacked(s, NULL);
     free(a);

@@ -68,6 +68,10 @@ int mdt_unschedule(wf_ctx_t *ctx, const char *referral_id, const char *session_i
 /* Referrals of the neighbourhood still waiting for a session (ACCEPTED or DEFERRED). */
 int mdt_count_waiting(store_txn_t *txn, const char *neighbourhood_id, uint32_t *n);
 
+/* UTF-8 in every string and known enum values, as the codec checks a frame's: for a
+ * request that did not come in one. 0, or -1 with r filled naming the field. */
+int mdt_payload_check(const ProtobufCMessage *payload, const char *path, reject_t *r);
+
 /* A store failure while a check reads: BUSY, to retry. */
 int mdt_reject_store(reject_t *r, int rc);
 
