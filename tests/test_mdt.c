@@ -1,26 +1,19 @@
 /*
- * test_mdt — MDT sessions and their agendas through the broker's core (tu_inproc.h):
- * creating a session, building the agenda from the waiting list (minutes, ageing,
- * deferred first among equals, rebuilds), editing it, refusing changes once published,
- * publishing to the neighbourhood's MDT members with one audit record per patient, and
- * the AGENDA query. Outcomes, closing and review timers are in test_mdt_outcome.c.
+ * test_mdt — MDT sessions (broker/mdt.c) through the broker's core (tu_inproc.h):
+ * creating one, the rules of an outcome, each decision's effect on the referral (and
+ * who hears it), closing a session (the items not reached are deferred and come first
+ * at the next build), the review timer under the test clock, which puts the referral
+ * back on the waiting list at its date exactly once, across a restart, and the AGENDA
+ * query's scope and audit. Building and editing agendas are in test_mdt_agenda.c.
  */
 #include "tu_mdt.h"
 
-#define ADD HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_ADD
-#define REMOVE HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_REMOVE
-#define MOVE HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_MOVE
+#define D(name) HUDDLE__MDT_DECISION__MDT_DECISION_##name
 
-/* Tomorrow at ten. */
+/* Tomorrow, 2027-01-16, at ten. */
 #define START (T0 + DAY_MS + 2 * 60 * MIN_MS)
-
-/* Scores (3 per condition, 5 per admission, 15 urgent): RED 65, AMBER 45/40/35, GREEN 9/6. */
 #define RED 10, 4, true
 #define AMBER45 10, 3, false
-#define AMBER40 10, 2, false
-#define AMBER35 10, 1, false
-#define GREEN9 3, 0, false
-#define GREEN6 2, 0, false
 
 typedef struct {
     Huddle__Event ev;
@@ -110,382 +103,332 @@ static void test_create_session(void **state)
     tu_ok(f, "coord-s", create_event(&t, "nb-south"), NULL);
 }
 
-/* A 60-minute session takes RED, RED, RED, AMBER (55 minutes); the next AMBER would
- * overrun and is skipped; a GREEN still fits; the last GREEN does not. */
-static void test_build_fills_the_minutes(void **state)
+/* n referrals of nb-north (AMBER, 10 minutes each; patients from patient0) on the
+ * published agenda of a new 480-minute session. */
+static void published(fx_t *f, unsigned patient0, size_t n, char ids[][WF_ID_MAX], char sid[WF_ID_MAX])
 {
-    fx_t *f = *state;
-    char r[8][WF_ID_MAX], sub[WF_ID_MAX], south[WF_ID_MAX], sid[WF_ID_MAX];
-    tu_waiting(f, 1, GREEN6, r[6]);
-    tu_waiting(f, 2, RED, r[0]);
-    tu_waiting(f, 3, AMBER40, r[4]);
-    tu_waiting(f, 4, RED, r[1]);
-    tu_waiting(f, 5, GREEN9, r[5]);
-    tu_waiting(f, 6, AMBER45, r[3]);
-    tu_waiting(f, 7, RED, r[2]);
-    tu_refer(f, "gp-a2", "A81002", 8, RED, sub); /* not yet triaged: not on the list */
-    tu_refer(f, "gp-b", "B82001", 9, RED, south);
-    tu_triage(f, "coord-s", south);              /* another neighbourhood's */
-    tu_session(f, "coord-n", "nb-north", START, 60, sid);
-    uint64_t seq = tu_build(f, "coord-n", sid);
-
-    Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_true(ev->seq > seq);
-    assert_int_equal(ev->cause_seq, seq);
-    assert_string_equal(ev->subject->session_id, sid);
-    assert_string_equal(ev->scope->neighbourhood_id, "nb-north");
-    const Huddle__MdtAgenda *a = ev->mdt_agenda;
-    assert_string_equal(a->session_id, sid);
-    assert_false(a->published);
-    assert_int_equal(a->length_minutes, 60);
-    assert_int_equal(a->starts_at_ms, START);
-    assert_int_equal(a->n_items, 5);
-    assert_int_equal(a->total_minutes, 60);
-    assert_int_equal(a->left_waiting, 2); /* the AMBER 40 and the GREEN 6 */
-    const int order[] = {0, 1, 2, 3, 5};
-    const uint32_t minutes[] = {15, 15, 15, 10, 5}, scores[] = {65, 65, 65, 45, 9};
-    int64_t at = START;
-    for (size_t i = 0; i < 5; i++) {
-        const Huddle__AgendaItem *it = a->items[i];
-        assert_int_equal(it->position, i + 1);
-        assert_string_equal(it->referral_id, r[order[i]]);
-        assert_int_equal(it->minutes, minutes[i]);
-        assert_int_equal(it->score, scores[i]);
-        assert_int_equal(it->effective_priority, scores[i]);
-        assert_int_equal(it->planned_start_ms, at);
-        assert_string_equal(it->practice_ods, "A81001");
-        assert_int_equal(strlen(it->nhs_number), 10);
-        assert_false(it->deferred_before);
-        assert_false(it->added_by_hand);
-        assert_int_equal(it->tier, i < 3 ? HUDDLE__TIER__TIER_RED : i == 3 ? HUDDLE__TIER__TIER_AMBER
-                                                                            : HUDDLE__TIER__TIER_GREEN);
-        at += it->minutes * MIN_MS;
-        assert_int_equal(tu_status(f, r[order[i]]), RS(SCHEDULED));
-    }
-    huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, r[4]), RS(ACCEPTED));
-    assert_int_equal(tu_status(f, r[6]), RS(ACCEPTED));
-    Huddle__ReferralRecord *rec = tu_referral(f, r[0]);
-    assert_string_equal(rec->last_session_id, sid);
-    huddle__referral_record__free_unpacked(rec, NULL);
-    Huddle__SessionRecord *s = tu_session_record(f, sid);
-    assert_int_equal(s->state, HUDDLE__SESSION_STATE__SESSION_STATE_AGENDA_BUILT);
-    assert_int_equal(s->n_items, 5);
-    assert_int_equal(s->total_minutes, 60);
-    huddle__session_record__free_unpacked(s, NULL);
-
-    /* a second session of the neighbourhood takes what is left, never the first's */
-    char sid2[WF_ID_MAX];
-    tu_session(f, "coord-n", "nb-north", START + DAY_MS, 15, sid2);
-    tu_build(f, "coord-n", sid2);
-    ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_int_equal(ev->mdt_agenda->n_items, 2);
-    assert_string_equal(ev->mdt_agenda->items[0]->referral_id, r[4]);
-    assert_string_equal(ev->mdt_agenda->items[1]->referral_id, r[6]);
-    assert_int_equal(ev->mdt_agenda->left_waiting, 0);
-    huddle__event__free_unpacked(ev, NULL);
-}
-
-/* Two points a full week: an AMBER 40 waiting three weeks (46) overtakes a new AMBER 45. */
-static void test_ageing_overtakes(void **state)
-{
-    fx_t *f = *state;
-    char older[WF_ID_MAX], newer[WF_ID_MAX], sid[WF_ID_MAX];
-    tu_waiting(f, 1, AMBER40, older);
-    fx_clock(f, "coord-n", 0, 21 * DAY_MS);
-    tu_waiting(f, 2, AMBER45, newer);
-    tu_session(f, "coord-n", "nb-north", T0 + 22 * DAY_MS, 15, sid); /* room for one AMBER */
+    for (size_t i = 0; i < n; i++)
+        tu_waiting(f, patient0 + (unsigned)i, AMBER45, ids[i]);
+    tu_session(f, "coord-n", "nb-north", START, 480, sid);
     tu_build(f, "coord-n", sid);
-    Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_int_equal(ev->mdt_agenda->n_items, 1);
-    assert_string_equal(ev->mdt_agenda->items[0]->referral_id, older);
-    assert_int_equal(ev->mdt_agenda->items[0]->effective_priority, 46);
-    assert_int_equal(ev->mdt_agenda->items[0]->days_waiting, 21);
-    assert_int_equal(ev->mdt_agenda->left_waiting, 1);
-    huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, newer), RS(ACCEPTED));
+    tu_publish_agenda(f, "coord-n", sid);
 }
 
-/* A deferred AMBER 35 (45 with the deferral) and an AMBER 45 waiting an hour longer:
- * equal priority, the one deferred before comes first. */
-static void test_deferred_first_among_equals(void **state)
+static void test_outcome_rules(void **state)
 {
     fx_t *f = *state;
-    char was_deferred[WF_ID_MAX], other[WF_ID_MAX], s1[WF_ID_MAX], s2[WF_ID_MAX];
-    tu_waiting(f, 1, AMBER35, was_deferred);
-    tu_session(f, "coord-n", "nb-north", START, 15, s1);
-    tu_build(f, "coord-n", s1);
-    tu_publish_agenda(f, "coord-n", s1);
-    tu_waiting(f, 2, AMBER45, other);
-    fx_clock(f, "coord-n", 0, 60 * MIN_MS);
-    tu_close(f, "coord-n", s1); /* not reached: deferred */
-    Huddle__ReferralRecord *rec = tu_referral(f, was_deferred);
-    assert_int_equal(rec->status, RS(DEFERRED));
-    assert_int_equal(rec->times_deferred, 1);
-    assert_int_equal(rec->base_priority, 45);
-    huddle__referral_record__free_unpacked(rec, NULL);
+    char r[4][WF_ID_MAX], sid[WF_ID_MAX], other[WF_ID_MAX], unpublished[WF_ID_MAX];
+    published(f, 1, 4, r, sid);
+    tu_waiting(f, 9, AMBER45, other);
+    tu_session(f, "coord-n", "nb-north", START, 60, unpublished);
+    tu_build(f, "coord-n", unpublished); /* takes other */
 
-    tu_session(f, "coord-n", "nb-north", START + DAY_MS, 15, s2);
-    tu_build(f, "coord-n", s2);
-    Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_int_equal(ev->mdt_agenda->n_items, 1);
-    const Huddle__AgendaItem *it = ev->mdt_agenda->items[0];
-    assert_string_equal(it->referral_id, was_deferred);
-    assert_int_equal(it->effective_priority, 45);
-    assert_true(it->deferred_before);
-    assert_int_equal(ev->mdt_agenda->left_waiting, 1);
-    huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, other), RS(ACCEPTED));
+    const char *O = "publish.event.mdt_outcome.";
+    char field[96], notes[4002];
+#define FIELD(name) (snprintf(field, sizeof field, "%s%s", O, name), field)
+    tu_outcome_t t;
+    Huddle__Event *ev = tu_outcome(&t, sid, r[0], D(UNSPECIFIED));
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("decision"));
+    ev = tu_outcome(&t, sid, r[0], D(CARE_PLAN_AGREED));
+    t.o.lead_professional = S("");
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("lead_professional"));
+    ev = tu_outcome(&t, sid, r[0], D(MONITOR));
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("next_review_date"));
+    t.o.next_review_date = S("2027-02-30");
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("next_review_date"));
+    t.o.next_review_date = S("2027-01-16"); /* the session's own day */
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("next_review_date"));
+    ev = tu_outcome(&t, sid, r[0], D(REFER_ON));
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("refer_on_to"));
 
-    /* taken off again before publishing, it is as it was: deferred once, same wait */
-    Huddle__ReferralRecord *before = tu_referral(f, was_deferred);
-    tu_edit_t t;
-    tu_ok(f, "coord-n", tu_edit(&t, s2, REMOVE, was_deferred, 0, 0), NULL);
-    rec = tu_referral(f, was_deferred);
-    assert_int_equal(rec->status, RS(DEFERRED));
-    assert_int_equal(rec->times_deferred, 1);
-    assert_int_equal(rec->base_priority, 45);
-    assert_int_equal(rec->waiting_since_ms, before->waiting_since_ms);
-    huddle__referral_record__free_unpacked(rec, NULL);
-    huddle__referral_record__free_unpacked(before, NULL);
-}
-
-/* A rebuild takes the best again: an item that drops off goes back on the list as it
- * was; one that stays is not moved off and on. */
-static void test_rebuild(void **state)
-{
-    fx_t *f = *state;
-    char a[WF_ID_MAX], b[WF_ID_MAX], c[WF_ID_MAX], sid[WF_ID_MAX];
-    tu_waiting(f, 1, AMBER40, a);
-    tu_waiting(f, 2, GREEN9, b);
-    tu_session(f, "coord-n", "nb-north", START, 15, sid);
-    tu_build(f, "coord-n", sid); /* a and b: 15 minutes */
-    assert_int_equal(tu_status(f, b), RS(SCHEDULED));
-    Huddle__ReferralRecord *before = tu_referral(f, a);
-    tu_waiting(f, 3, RED, c);
-    uint64_t seq = tu_build(f, "coord-n", sid);
-    Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_int_equal(ev->mdt_agenda->n_items, 1);
-    assert_string_equal(ev->mdt_agenda->items[0]->referral_id, c);
-    assert_int_equal(ev->mdt_agenda->left_waiting, 2);
-    huddle__event__free_unpacked(ev, NULL);
-    Huddle__ReferralRecord *after = tu_referral(f, a);
-    assert_int_equal(after->status, RS(ACCEPTED));
-    assert_int_equal(after->times_deferred, 0); /* taken off, not deferred */
-    assert_int_equal(after->waiting_since_ms, before->waiting_since_ms);
-    huddle__referral_record__free_unpacked(before, NULL);
-    huddle__referral_record__free_unpacked(after, NULL);
-    assert_int_equal(tu_status(f, b), RS(ACCEPTED));
-    assert_int_equal(tu_count(f, KIND(REFERRAL_STATUS_CHANGED), seq), 3); /* a, b off; c on */
-
-    /* the same again: c stays, nothing moves */
-    seq = tu_build(f, "coord-n", sid);
-    assert_int_equal(tu_count(f, KIND(REFERRAL_STATUS_CHANGED), seq), 0);
-    ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_int_equal(ev->mdt_agenda->n_items, 1);
-    assert_string_equal(ev->mdt_agenda->items[0]->referral_id, c);
-    huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, c), RS(SCHEDULED));
-
-    /* an item withdrawn while on the agenda is dropped by the next build */
-    tu_withdraw(f, "gp-a1", c);
-    tu_build(f, "coord-n", sid);
-    ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
-    assert_int_equal(ev->mdt_agenda->n_items, 2);
-    assert_string_equal(ev->mdt_agenda->items[0]->referral_id, a);
-    assert_string_equal(ev->mdt_agenda->items[1]->referral_id, b);
-    huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, c), RS(WITHDRAWN));
-}
-
-static void assert_order(fx_t *f, const char *const *ids, size_t n, uint32_t total)
-{
-    Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_EDITED));
-    const Huddle__MdtAgenda *a = ev->mdt_agenda;
-    assert_int_equal(a->n_items, n);
-    int64_t at = START;
-    for (size_t i = 0; i < n; i++) {
-        assert_string_equal(a->items[i]->referral_id, ids[i]);
-        assert_int_equal(a->items[i]->position, i + 1);
-        assert_int_equal(a->items[i]->planned_start_ms, at);
-        at += a->items[i]->minutes * MIN_MS;
+    Huddle__Action act[21], *acts[21];
+    for (size_t i = 0; i < 21; i++) {
+        act[i] = (Huddle__Action)HUDDLE__ACTION__INIT;
+        act[i].owner = S("Ann Lee, district nurse");
+        act[i].text = S("Visit at home and review medication");
+        act[i].due_date = S("2027-01-30");
+        act[i].owner_ods = S("RY101");
+        acts[i] = &act[i];
     }
-    assert_int_equal(a->total_minutes, total);
-    huddle__event__free_unpacked(ev, NULL);
-}
+    ev = tu_outcome(&t, sid, r[0], D(CARE_PLAN_AGREED));
+    t.o.actions = acts;
+    t.o.n_actions = 21;
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("actions"));
+    t.o.n_actions = 2;
+    act[1].owner = S("");
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("actions[1].owner"));
+    act[1].owner = S("Ann Lee");
+    act[1].due_date = S("30/01/2027");
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("actions[1].due_date"));
+    act[1].due_date = S("");
+    act[1].owner_ods = S("ry101");
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("actions[1].owner_ods"));
+    act[1].owner_ods = S("");
+    memset(notes, 'n', sizeof notes - 1);
+    notes[sizeof notes - 1] = '\0';
+    t.o.notes = notes;
+    tu_refuse(f, "coord-n", ev, REJ(INVALID), FIELD("notes"));
+    t.o.notes = S("Lives alone; daughter visits weekly.");
 
-static void test_edits(void **state)
-{
-    fx_t *f = *state;
-    char red[WF_ID_MAX], amber[WF_ID_MAX], green[WF_ID_MAX], extra[WF_ID_MAX], red2[WF_ID_MAX], amber2[WF_ID_MAX];
-    char submitted[WF_ID_MAX], south[WF_ID_MAX], sid[WF_ID_MAX];
-    tu_waiting(f, 1, RED, red);
-    tu_waiting(f, 2, AMBER45, amber);
-    tu_waiting(f, 3, GREEN9, green);
-    tu_session(f, "coord-n", "nb-north", START, 60, sid);
-    /* editing a DRAFT makes it AGENDA_BUILT */
-    tu_edit_t t;
-    tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, green, 0, 0), NULL);
-    Huddle__SessionRecord *s = tu_session_record(f, sid);
-    assert_int_equal(s->state, HUDDLE__SESSION_STATE__SESSION_STATE_AGENDA_BUILT);
-    huddle__session_record__free_unpacked(s, NULL);
-    tu_build(f, "coord-n", sid); /* red, amber, green: 30 minutes */
-    tu_waiting(f, 4, AMBER40, extra);
-    tu_waiting(f, 5, RED, red2);
-    tu_waiting(f, 6, AMBER35, amber2);
-    tu_refer(f, "gp-a1", "A81001", 7, RED, submitted);
-    tu_refer(f, "gp-b", "B82001", 8, RED, south);
-    tu_triage(f, "coord-s", south);
-
-    /* ADD at the front, tier minutes; by hand */
-    tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, extra, 1, 0), NULL);
-    assert_order(f, (const char *[]){extra, red, amber, green}, 4, 40);
-    Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_EDITED));
-    assert_true(ev->mdt_agenda->items[0]->added_by_hand);
-    assert_false(ev->mdt_agenda->items[1]->added_by_hand);
-    assert_int_equal(ev->mdt_agenda->items[0]->minutes, 10);
-    huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, extra), RS(SCHEDULED));
-
-    const char *E = "publish.event.mdt_agenda_edit.";
-    char field[96];
-#define FIELD(name) (snprintf(field, sizeof field, "%s%s", E, name), field)
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, red2, 6, 0), REJ(INVALID), FIELD("position"));
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, red2, 0, 121), REJ(INVALID), FIELD("minutes"));
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, red2, 0, 25), REJ(INVALID), FIELD("minutes")); /* 65 > 60 */
-    Huddle__Frame *rj = tu_refused(f, "coord-n", tu_edit(&t, sid, ADD, red, 0, 0), REJ(CONFLICT), FIELD("referral_id"));
-    assert_string_equal(rj->rejected->current_state, "REFERRAL_STATUS_SCHEDULED");
+    /* the item must be on this session's agenda, and the session published */
+    t.o.referral_id = other;
+    tu_refuse(f, "coord-n", ev, REJ(NOT_FOUND), FIELD("referral_id"));
+    t.o.session_id = unpublished;
+    Huddle__Frame *rj = tu_refused(f, "coord-n", ev, REJ(CONFLICT), FIELD("session_id"));
+    assert_string_equal(rj->rejected->current_state, "SESSION_STATE_AGENDA_BUILT");
     codec_frame_free(&rj);
-    rj = tu_refused(f, "coord-n", tu_edit(&t, sid, ADD, submitted, 0, 0), REJ(CONFLICT), FIELD("referral_id"));
-    assert_string_equal(rj->rejected->current_state, "REFERRAL_STATUS_SUBMITTED");
-    assert_string_equal(rj->rejected->conflicting_id, submitted);
+    t.o.session_id = (char *)sid;
+    t.o.referral_id = r[0];
+    tu_refuse(f, "coord-s", ev, REJ(FORBIDDEN), "publish.event");
+    tu_refuse(f, "gp-a1", ev, REJ(FORBIDDEN), "publish.event.kind");
+
+    /* one outcome per item */
+    tu_ok(f, "coord-n", ev, NULL);
+    rj = tu_refused(f, "coord-n", ev, REJ(CONFLICT), FIELD("referral_id"));
+    assert_string_equal(rj->rejected->current_state, "MDT_DECISION_CARE_PLAN_AGREED");
+    assert_string_equal(rj->rejected->conflicting_id, r[0]);
     codec_frame_free(&rj);
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, "R999999", 0, 0), REJ(NOT_FOUND), FIELD("referral_id"));
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, south, 0, 0), REJ(NOT_FOUND), FIELD("referral_id"));
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_UNSPECIFIED, red2, 0, 0),
-              REJ(INVALID), FIELD("op"));
-    tu_refuse(f, "coord-n", tu_edit(&t, "S999999", ADD, red2, 0, 0), REJ(NOT_FOUND), FIELD("session_id"));
-    tu_refuse(f, "coord-s", tu_edit(&t, sid, ADD, red2, 0, 0), REJ(FORBIDDEN), "publish.event");
-    /* at the end, tier minutes: 55; then one more AMBER would make 65 */
-    tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, red2, 0, 0), NULL);
-    assert_order(f, (const char *[]){extra, red, amber, green, red2}, 5, 55);
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, amber2, 0, 0), REJ(INVALID), FIELD("referral_id"));
-    assert_int_equal(tu_status(f, amber2), RS(ACCEPTED));
+    rj = tu_refused(f, "coord-n", tu_outcome(&t, sid, r[0], D(DEFER)), REJ(CONFLICT), FIELD("referral_id"));
+    codec_frame_free(&rj);
 
-    /* MOVE: to a position, or to the end; minutes may change within the session */
-    tu_ok(f, "coord-n", tu_edit(&t, sid, MOVE, green, 1, 0), NULL);
-    assert_order(f, (const char *[]){green, extra, red, amber, red2}, 5, 55);
-    tu_ok(f, "coord-n", tu_edit(&t, sid, MOVE, extra, 0, 5), NULL);
-    assert_order(f, (const char *[]){green, red, amber, red2, extra}, 5, 50);
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, MOVE, extra, 6, 0), REJ(INVALID), FIELD("position"));
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, MOVE, green, 1, 20), REJ(INVALID), FIELD("minutes")); /* 65 */
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, MOVE, amber2, 1, 0), REJ(NOT_FOUND), FIELD("referral_id"));
-
-    /* REMOVE: back on the waiting list as it was */
-    tu_ok(f, "coord-n", tu_edit(&t, sid, REMOVE, amber, 0, 0), NULL);
-    assert_order(f, (const char *[]){green, red, red2, extra}, 4, 40);
-    Huddle__ReferralRecord *rec = tu_referral(f, amber);
-    assert_int_equal(rec->status, RS(ACCEPTED));
-    assert_int_equal(rec->times_deferred, 0);
-    huddle__referral_record__free_unpacked(rec, NULL);
-    tu_refuse(f, "coord-n", tu_edit(&t, sid, REMOVE, amber, 0, 0), REJ(NOT_FOUND), FIELD("referral_id"));
-    /* a referral taken off may be added again */
-    tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, amber, 2, 0), NULL);
-    assert_order(f, (const char *[]){green, amber, red, red2, extra}, 5, 50);
-
-    /* an item withdrawn meanwhile is dropped by the next edit */
-    tu_withdraw(f, "gp-a1", red);
-    tu_ok(f, "coord-n", tu_edit(&t, sid, MOVE, extra, 1, 0), NULL);
-    assert_order(f, (const char *[]){extra, green, amber, red2}, 4, 35);
+    /* an item withdrawn since publishing has no outcome */
+    tu_withdraw(f, "gp-a1", r[3]);
+    rj = tu_refused(f, "coord-n", tu_outcome(&t, sid, r[3], D(DEFER)), REJ(CONFLICT), FIELD("referral_id"));
+    assert_string_equal(rj->rejected->current_state, "REFERRAL_STATUS_WITHDRAWN");
+    codec_frame_free(&rj);
 #undef FIELD
 }
 
-static void test_no_changes_after_publishing(void **state)
+static void test_outcome_effects(void **state)
 {
     fx_t *f = *state;
-    char a[WF_ID_MAX], b[WF_ID_MAX], sid[WF_ID_MAX], draft[WF_ID_MAX];
-    tu_waiting(f, 1, RED, a);
-    tu_waiting(f, 2, AMBER45, b);
-    tu_session(f, "coord-n", "nb-north", START, 15, sid);
-    tu_session(f, "coord-n", "nb-north", START, 15, draft);
-    Huddle__Event ev;
-    Huddle__MdtAgendaBuild bd;
-    Huddle__MdtAgendaPublish pb;
-    /* a draft has nothing to publish */
-    tu_session_event(&ev, KIND(MDT_AGENDA_PUBLISHED), draft, NULL, &pb);
-    Huddle__Frame *rj =
-        tu_refused(f, "coord-n", &ev, REJ(CONFLICT), "publish.event.mdt_agenda_publish.session_id");
-    assert_string_equal(rj->rejected->current_state, "SESSION_STATE_DRAFT");
-    codec_frame_free(&rj);
-    /* another neighbourhood's coordinator learns nothing of the session */
-    tu_session_event(&ev, KIND(MDT_AGENDA_BUILT), sid, &bd, NULL);
-    tu_refuse(f, "coord-s", &ev, REJ(FORBIDDEN), "publish.event");
-    tu_session_event(&ev, KIND(MDT_AGENDA_BUILT), "S999999", &bd, NULL);
-    tu_refuse(f, "coord-n", &ev, REJ(NOT_FOUND), "publish.event.mdt_agenda_build.session_id");
+    char r[6][WF_ID_MAX], sid[WF_ID_MAX];
+    tu_subscribe(f, "gp-a1#sub", "gp-a1");
+    tu_subscribe(f, "gp-a2#sub", "gp-a2");
+    tu_subscribe(f, "sc-n#sub", "sc-n");
+    tu_subscribe(f, "mdt-n#sub", "mdt-n");
+    tu_refer(f, "gp-a2", "A81002", 20, AMBER45, r[5]); /* the other practice's patient */
+    tu_triage(f, "coord-n", r[5]);
+    published(f, 1, 5, r, sid);
 
-    tu_build(f, "coord-n", sid);
-    tu_publish_agenda(f, "coord-n", sid);
-    tu_session_event(&ev, KIND(MDT_AGENDA_BUILT), sid, &bd, NULL);
-    rj = tu_refused(f, "coord-n", &ev, REJ(CONFLICT), "publish.event.mdt_agenda_build.session_id");
-    assert_string_equal(rj->rejected->current_state, "SESSION_STATE_PUBLISHED");
-    assert_string_equal(rj->rejected->conflicting_id, sid);
-    codec_frame_free(&rj);
-    tu_edit_t t;
-    const Huddle__AgendaEditOp ops[] = {ADD, REMOVE, MOVE};
-    const char *ids[] = {b, a, a};
-    for (size_t i = 0; i < 3; i++) {
-        rj = tu_refused(f, "coord-n", tu_edit(&t, sid, ops[i], ids[i], 0, 0), REJ(CONFLICT),
-                        "publish.event.mdt_agenda_edit.session_id");
-        assert_string_equal(rj->rejected->current_state, "SESSION_STATE_PUBLISHED");
-        codec_frame_free(&rj);
+    tu_outcome_t t;
+    const Huddle__MdtDecision d[6] = {D(CARE_PLAN_AGREED), D(REFER_ON), D(MONITOR),
+                                      D(NO_FURTHER_ACTION), D(ESCALATE_SAFEGUARDING), D(DEFER)};
+    const Huddle__ReferralStatus after[6] = {RS(DISCUSSED), RS(DISCUSSED), RS(DISCUSSED),
+                                             RS(CLOSED), RS(DISCUSSED), RS(DEFERRED)};
+    uint64_t seq[6];
+    for (size_t i = 0; i < 6; i++) {
+        Huddle__Event *ev = tu_outcome(&t, sid, r[i], d[i]);
+        t.o.refer_on_to = S("Falls prevention service");
+        t.o.next_review_date = d[i] == D(MONITOR) ? S("2027-02-01") : S("");
+        seq[i] = tu_ok(f, "coord-n", ev, NULL);
+        assert_int_equal(tu_status(f, r[i]), after[i]);
     }
-    tu_session_event(&ev, KIND(MDT_AGENDA_PUBLISHED), sid, NULL, &pb);
-    rj = tu_refused(f, "coord-n", &ev, REJ(CONFLICT), "publish.event.mdt_agenda_publish.session_id");
-    assert_string_equal(rj->rejected->current_state, "SESSION_STATE_PUBLISHED");
-    codec_frame_free(&rj);
-    assert_int_equal(tu_status(f, a), RS(SCHEDULED));
-    assert_int_equal(tu_status(f, b), RS(ACCEPTED));
+    Huddle__ReferralRecord *rec = tu_referral(f, r[2]);
+    assert_int_equal(rec->last_decision, D(MONITOR));
+    assert_string_equal(rec->lead_professional, "Community matron");
+    assert_string_equal(rec->next_review_date, "2027-02-01");
+    assert_string_equal(rec->last_session_id, sid);
+    huddle__referral_record__free_unpacked(rec, NULL);
+    rec = tu_referral(f, r[5]);
+    assert_int_equal(rec->times_deferred, 1);
+    assert_int_equal(rec->last_decision, D(DEFER));
+
+    /* the outcome is about the referral: its patient, its practice, its journey */
+    Huddle__Event *ev = tu_event(f, seq[5]);
+    assert_string_equal(ev->subject->nhs_number, rec->nhs_number);
+    assert_string_equal(ev->subject->referral_id, r[5]);
+    assert_string_equal(ev->subject->session_id, sid);
+    assert_string_equal(ev->scope->practice_ods, "A81002");
+    assert_string_equal(ev->correlation_id, rec->correlation_id);
+    huddle__event__free_unpacked(ev, NULL);
+    huddle__referral_record__free_unpacked(rec, NULL);
+
+    /* each practice hears its own patients' outcomes, and the team all of them */
+    Huddle__Frame *last;
+    assert_int_equal(tu_delivered(f, "gp-a2#sub", KIND(MDT_OUTCOME_RECORDED), 0, &last), 1);
+    assert_string_equal(last->deliver->event->subject->referral_id, r[5]);
+    codec_frame_free(&last);
+    assert_int_equal(tu_delivered(f, "gp-a1#sub", KIND(MDT_OUTCOME_RECORDED), 0, NULL), 5);
+    assert_int_equal(tu_delivered(f, "mdt-n#sub", KIND(MDT_OUTCOME_RECORDED), 0, NULL), 6);
+
+    /* safeguarding: to the council's adult social care */
+    ev = tu_must(f, KIND(ESCALATION_RAISED), 0);
+    assert_int_equal(ev->cause_seq, seq[4]);
+    assert_int_equal(ev->escalation->reason, HUDDLE__ESCALATION_REASON__ESCALATION_REASON_SAFEGUARDING);
+    assert_int_equal(ev->escalation->to_role, HUDDLE__ROLE__ROLE_SOCIAL_CARE);
+    assert_string_equal(ev->escalation->to_org_ods, "E08000026");
+    assert_string_equal(ev->subject->referral_id, r[4]);
+    huddle__event__free_unpacked(ev, NULL);
+    assert_int_equal(tu_delivered(f, "sc-n#sub", KIND(ESCALATION_RAISED), 0, NULL), 1);
+
+    /* the session keeps one outcome per item; the review date set a timer */
+    Huddle__SessionRecord *s = tu_session_record(f, sid);
+    assert_int_equal(s->n_outcomes, 6);
+    assert_string_equal(s->outcomes[2]->referral_id, r[2]);
+    assert_int_equal(s->outcomes[2]->decision, D(MONITOR));
+    assert_int_equal(s->outcomes[2]->outcome_seq, seq[2]);
+    huddle__session_record__free_unpacked(s, NULL);
 }
 
-/* The neighbourhood's MDT members hear of the agenda once it is published, never
- * before; each delivery is audited once per patient on it. */
-static void test_publish_reaches_members_audited(void **state)
+static void test_close_defers_the_rest(void **state)
 {
     fx_t *f = *state;
-    char r[3][WF_ID_MAX], sid[WF_ID_MAX];
-    tu_subscribe(f, "mdt-n#sub", "mdt-n");
-    tu_subscribe(f, "mdt-s#sub", "mdt-s");
-    tu_subscribe(f, "coord-n#sub", "coord-n");
-    for (unsigned i = 0; i < 3; i++)
-        tu_waiting(f, i + 1, AMBER45, r[i]);
-    tu_session(f, "coord-n", "nb-north", START, 60, sid);
-    assert_int_equal(tu_delivered(f, "mdt-n#sub", KIND(MDT_SESSION_CREATED), 0, NULL), 1);
-    tu_build(f, "coord-n", sid);
-    assert_int_equal(tu_delivered(f, "mdt-n#sub", KIND(MDT_AGENDA_BUILT), 0, NULL), 0);
-    assert_null(take(f, "mdt-n#sub"));
-    Huddle__Frame *d;
-    assert_int_equal(tu_delivered(f, "coord-n#sub", KIND(MDT_AGENDA_BUILT), HUDDLE__EVENT__PAYLOAD_MDT_AGENDA, &d), 1);
-    assert_int_equal(d->deliver->event->mdt_agenda->n_items, 3);
-    codec_frame_free(&d);
-
-    tu_publish_agenda(f, "coord-n", sid);
-    assert_int_equal(tu_delivered(f, "mdt-n#sub", KIND(MDT_AGENDA_PUBLISHED), HUDDLE__EVENT__PAYLOAD_MDT_AGENDA, &d),
-                     1);
-    const Huddle__Event *ev = d->deliver->event;
-    assert_true(ev->mdt_agenda->published);
-    assert_int_equal(ev->mdt_agenda->n_items, 3);
-    uint64_t seq = ev->seq;
-    tu_audit_t q = {.agent = "mdt-n", .purpose = HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_DELIVERY, .event_seq = seq};
-    tu_audit(f, &q);
-    assert_int_equal(q.n, 3);
-    for (size_t i = 0; i < 3; i++)
-        assert_string_equal(q.nhs[i], ev->mdt_agenda->items[i]->nhs_number);
-    codec_frame_free(&d);
-    assert_int_equal(tu_delivered(f, "mdt-s#sub", KIND(MDT_AGENDA_PUBLISHED), 0, NULL), 0);
+    char r[4][WF_ID_MAX], sid[WF_ID_MAX], fresh[2][WF_ID_MAX], s2[WF_ID_MAX];
+    published(f, 1, 4, r, sid);
+    tu_outcome_t t;
+    tu_ok(f, "coord-n", tu_outcome(&t, sid, r[0], D(CARE_PLAN_AGREED)), NULL);
+    tu_withdraw(f, "gp-a1", r[1]);
+    uint64_t seq = tu_close(f, "coord-n", sid);
+    assert_int_equal(tu_status(f, r[0]), RS(DISCUSSED));
+    assert_int_equal(tu_status(f, r[1]), RS(WITHDRAWN));
+    assert_int_equal(tu_status(f, r[2]), RS(DEFERRED));
+    assert_int_equal(tu_status(f, r[3]), RS(DEFERRED));
+    assert_int_equal(tu_count(f, KIND(REFERRAL_STATUS_CHANGED), seq), 2);
+    Huddle__Event *ev = tu_must(f, KIND(REFERRAL_STATUS_CHANGED), 0);
+    assert_string_equal(ev->referral_status_changed->reason, "not reached at the session");
+    assert_string_equal(ev->referral_status_changed->session_id, sid);
+    assert_int_equal(ev->referral_status_changed->to_status, RS(DEFERRED));
+    huddle__event__free_unpacked(ev, NULL);
     Huddle__SessionRecord *s = tu_session_record(f, sid);
-    assert_int_equal(s->state, HUDDLE__SESSION_STATE__SESSION_STATE_PUBLISHED);
-    assert_int_equal(s->published_at_ms, T0);
+    assert_int_equal(s->state, HUDDLE__SESSION_STATE__SESSION_STATE_CLOSED);
+    assert_int_equal(s->closed_at_ms, T0);
     huddle__session_record__free_unpacked(s, NULL);
+
+    /* closed is closed */
+    Huddle__Event cl = HUDDLE__EVENT__INIT;
+    Huddle__MdtSessionClose c = HUDDLE__MDT_SESSION_CLOSE__INIT;
+    cl.kind = KIND(MDT_SESSION_CLOSED);
+    cl.payload_case = HUDDLE__EVENT__PAYLOAD_MDT_SESSION_CLOSE;
+    cl.mdt_session_close = &c;
+    c.session_id = sid;
+    Huddle__Frame *rj = tu_refused(f, "coord-n", &cl, REJ(CONFLICT), "publish.event.mdt_session_close.session_id");
+    assert_string_equal(rj->rejected->current_state, "SESSION_STATE_CLOSED");
+    codec_frame_free(&rj);
+    rj = tu_refused(f, "coord-n", tu_outcome(&t, sid, r[2], D(DEFER)), REJ(CONFLICT),
+                    "publish.event.mdt_outcome.session_id");
+    codec_frame_free(&rj);
+    tu_refuse(f, "coord-s", &cl, REJ(FORBIDDEN), "publish.event");
+
+    /* at the next build the deferred come first, ahead of new referrals of the same score */
+    tu_waiting(f, 10, AMBER45, fresh[0]);
+    tu_waiting(f, 11, AMBER45, fresh[1]);
+    tu_session(f, "coord-n", "nb-north", START + 7 * DAY_MS, 20, s2);
+    tu_build(f, "coord-n", s2);
+    ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
+    const Huddle__MdtAgenda *a = ev->mdt_agenda;
+    assert_int_equal(a->n_items, 2);
+    assert_string_equal(a->items[0]->referral_id, r[2]);
+    assert_string_equal(a->items[1]->referral_id, r[3]);
+    assert_true(a->items[0]->deferred_before);
+    assert_int_equal(a->items[0]->effective_priority, 55);
+    assert_int_equal(a->left_waiting, 2);
+    huddle__event__free_unpacked(ev, NULL);
+}
+
+/* 2027-02-01T00:00:00Z */
+#define REVIEW_DATE "2027-02-01"
+#define REVIEW_MS INT64_C(1801440000000)
+
+static int count_review(const store_val_t *key, const store_val_t *val, void *ctx)
+{
+    (void)key;
+    Huddle__TimerRecord *t = huddle__timer_record__unpack(NULL, val->len, val->data);
+    assert_non_null(t);
+    if (t->kind == HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW) {
+        assert_int_equal(t->due_at_ms, REVIEW_MS);
+        (*(unsigned *)ctx)++;
+    }
+    huddle__timer_record__free_unpacked(t, NULL);
+    return 0;
+}
+
+static unsigned pending_reviews(fx_t *f)
+{
+    store_txn_t *r;
+    unsigned n = 0;
+    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
+    assert_true(store_scan(r, STORE_TIMERS, NULL, 0, 0, count_review, &n) >= 0);
+    store_txn_end(&r);
+    return n;
+}
+
+static void restart(fx_t *f, int64_t now_ms)
+{
+    stop(f);
+    start(f);
+    tu_mdt_hello_all(f);
+    fx_clock(f, "coord-n", now_ms, 0);
+}
+
+static void test_review_timer_once_across_restart(void **state)
+{
+    fx_t *f = *state;
+    char r[1][WF_ID_MAX], sid[WF_ID_MAX];
+    published(f, 1, 1, r, sid);
+    tu_outcome_t t;
+    Huddle__Event *ev = tu_outcome(&t, sid, r[0], D(MONITOR));
+    t.o.next_review_date = S(REVIEW_DATE);
+    tu_ok(f, "coord-n", ev, NULL);
+    assert_int_equal(pending_reviews(f), 1);
+
+    fx_clock(f, "coord-n", REVIEW_MS - 1, 0);
+    assert_int_equal(tu_status(f, r[0]), RS(DISCUSSED));
+    restart(f, REVIEW_MS - 1);
+    assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), 0), 0);
+    assert_int_equal(tu_status(f, r[0]), RS(DISCUSSED));
+
+    uint64_t before = tu_last_seq(f);
+    fx_clock(f, "coord-n", 0, 1); /* the review date, midnight UTC */
+    assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), before), 1);
+    ev = tu_must(f, KIND(MDT_REVIEW_DUE), 0);
+    assert_true(ev->derived);
+    assert_string_equal(ev->mdt_review_due->referral_id, r[0]);
+    assert_string_equal(ev->mdt_review_due->review_date, REVIEW_DATE);
+    assert_string_equal(ev->mdt_review_due->last_session_id, sid);
+    assert_string_equal(ev->mdt_review_due->lead_professional, "Community matron");
+    assert_string_equal(ev->subject->referral_id, r[0]);
+    assert_string_equal(ev->scope->practice_ods, "A81001");
+    assert_int_equal(ev->occurred_at_ms, REVIEW_MS);
+    huddle__event__free_unpacked(ev, NULL);
+    Huddle__ReferralRecord *rec = tu_referral(f, r[0]);
+    assert_int_equal(rec->status, RS(ACCEPTED)); /* waiting again, from the review date */
+    assert_int_equal(rec->waiting_since_ms, REVIEW_MS);
+    huddle__referral_record__free_unpacked(rec, NULL);
+    ev = tu_must(f, KIND(REFERRAL_STATUS_CHANGED), 0);
+    assert_string_equal(ev->referral_status_changed->reason, "review due");
+    huddle__event__free_unpacked(ev, NULL);
+    assert_int_equal(pending_reviews(f), 0);
+
+    /* never again: not on later ticks, nor after a restart */
+    fx_clock(f, "coord-n", 0, DAY_MS);
+    restart(f, REVIEW_MS + 2 * DAY_MS);
+    assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), 0), 1);
+    assert_int_equal(tu_status(f, r[0]), RS(ACCEPTED));
+}
+
+/* A referral closed before its review date is not put back on the list. */
+static void test_review_not_due_once_moved_on(void **state)
+{
+    fx_t *f = *state;
+    char r[1][WF_ID_MAX], sid[WF_ID_MAX];
+    published(f, 1, 1, r, sid);
+    tu_outcome_t t;
+    Huddle__Event *ev = tu_outcome(&t, sid, r[0], D(MONITOR));
+    t.o.next_review_date = S(REVIEW_DATE);
+    tu_ok(f, "coord-n", ev, NULL);
+    Huddle__Event cl = HUDDLE__EVENT__INIT;
+    Huddle__ReferralClose c = HUDDLE__REFERRAL_CLOSE__INIT;
+    cl.kind = KIND(REFERRAL_CLOSED);
+    cl.payload_case = HUDDLE__EVENT__PAYLOAD_REFERRAL_CLOSE;
+    cl.referral_close = &c;
+    c.referral_id = r[0];
+    c.reason = S("care plan in place");
+    tu_ok(f, "coord-n", &cl, NULL);
+    fx_clock(f, "coord-n", REVIEW_MS, 0);
+    assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), 0), 0);
+    assert_int_equal(tu_status(f, r[0]), RS(CLOSED));
+    assert_int_equal(pending_reviews(f), 0); /* fired, and did nothing */
 }
 
 static Huddle__Frame *ask_agenda(fx_t *f, const char *rid, const char *sid)
@@ -554,13 +497,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_session, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_build_fills_the_minutes, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_ageing_overtakes, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_deferred_first_among_equals, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_rebuild, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_edits, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_no_changes_after_publishing, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_publish_reaches_members_audited, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_rules, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_effects, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_close_defers_the_rest, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_review_timer_once_across_restart, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_review_not_due_once_moved_on, tu_mdt_setup, tu_mdt_teardown),
         cmocka_unit_test_setup_teardown(test_agenda_query, tu_mdt_setup, tu_mdt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
