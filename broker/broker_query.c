@@ -6,8 +6,9 @@
  * Answered here: STATS (broker and store counters, no patient data), AUDIT_TRAIL (the
  * trail by patient, agent or time range) and PATIENT_TIMELINE (the events about one
  * patient that the asker may see, each held to the same scope rule as a delivery).
- * The workflow queries (waiting list, agenda, board, ...) arrive with their workflows;
- * until then they are answered INVALID, saying so.
+ * The workflow queries are answered by their workflows (wf_queries: the waiting list
+ * and referral history by referral_query.c); a kind whose workflow is not built yet
+ * (agenda, board, ...) is answered INVALID, saying so.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -241,8 +241,7 @@ static int submit_fields(const wf_ctx_t *ctx, const Huddle__Event *ev, reject_t 
     if (!nhs_number_is_valid(s->nhs_number))
         return reject(r, INVALID, SUBMIT "nhs_number", "required: 10 digits with a valid Modulus 11 check digit");
     if (ev->subject && filled(ev->subject->nhs_number) && strcmp(ev->subject->nhs_number, s->nhs_number) != 0)
-        return reject(r, INVALID, "publish.event.subject.nhs_number",
-                      "must be the patient the referral names (referral_submit.nhs_number)");
+        return reject(r, INVALID, SUBMIT "nhs_number", "is not the patient the event's subject names");
     if (ods_code_check(s->practice_ods, strlen(s->practice_ods)) != ODS_OK)
         return reject(r, INVALID, SUBMIT "practice_ods", "required: an ODS code, 3 to 10 of A-Z and 0-9");
     int year = year_of(ev->received_at_ms ? ev->received_at_ms : ctx->now_ms);

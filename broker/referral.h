@@ -74,6 +74,10 @@ typedef struct {
  *   -> DISCUSSED                 leaves the list (waiting_since 0), last_decision set
  *   -> a final status            leaves the list and the open index, closed_at set
  *
+ * The caller may set what this does not (next_review_date, lead_professional) on rec
+ * before the call, as malloc'd strings (rec is freed with free_unpacked); rec is
+ * written here.
+ *
  * A referral withdrawn while SCHEDULED is WITHDRAWN at once, and its session's
  * agenda still lists it: mdt.c must read each item's referral and treat an item
  * whose referral is no longer SCHEDULED for that session as gone (never discuss,

@@ -171,7 +171,7 @@ static void test_submit_invalid_fields_named(void **state)
     ev.payload_case = HUDDLE__EVENT__PAYLOAD_REFERRAL_SUBMIT;
     ev.referral_submit = &s;
     fx_publish(f, "gp1", &ev);
-    rejected(f, "gp1", CODE(INVALID), "publish.event.subject.nhs_number");
+    rejected(f, "gp1", CODE(INVALID), F("nhs_number"));
     sub.nhs_number = p; /* the same patient: fine */
     ev.message_id = S("good-subject");
     accepted(f, "gp1", fx_publish(f, "gp1", &ev));

@@ -26,6 +26,7 @@
 static tu_agent_t agents[] = {
     {.id = "gp-a81001", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81001"},
     {.id = "gp-a81002", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "A81002"},
+    {.id = "gp-b82001", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "B82001"},
     {.id = "gp-unknown", .role = HUDDLE__ROLE__ROLE_GP_PRACTICE, .org = "C99999"},
     {.id = "coord-north", .role = HUDDLE__ROLE__ROLE_INT_COORDINATOR, .org = "NTEAM1", .neighbourhood = "nb-north"},
     {.id = "coord-south", .role = HUDDLE__ROLE__ROLE_INT_COORDINATOR, .org = "STEAM1", .neighbourhood = "nb-south"},
@@ -91,16 +92,23 @@ static inline uint64_t publish_submit(fx_t *f, const char *rid, const char *msgi
     return fx_publish(f, rid, &ev);
 }
 
-/* Submits s as the A81001 practice and returns the referral id it was given. */
-static inline void submit_ok(fx_t *f, const char *msgid, Huddle__ReferralSubmit *s, char id[WF_ID_MAX])
+/* Submits s as the practice session rid and returns the referral id it was given. */
+static inline void submit_as(fx_t *f, const char *rid, const char *msgid, Huddle__ReferralSubmit *s,
+                             char id[WF_ID_MAX])
 {
-    uint64_t c = publish_submit(f, "gp1", msgid, s);
-    Huddle__Frame *a = fx_accepted(f, "gp1", c);
+    uint64_t c = publish_submit(f, rid, msgid, s);
+    Huddle__Frame *a = fx_accepted(f, rid, c);
     snprintf(id, WF_ID_MAX, "%s", a->accepted->assigned_id);
     char want[WF_ID_MAX];
     snprintf(want, sizeof want, "R%llu", (unsigned long long)a->accepted->seq);
     assert_string_equal(id, want);
     codec_frame_free(&a);
+}
+
+/* Submits s as the A81001 practice (session "gp1"). */
+static inline void submit_ok(fx_t *f, const char *msgid, Huddle__ReferralSubmit *s, char id[WF_ID_MAX])
+{
+    submit_as(f, "gp1", msgid, s, id);
 }
 
 static inline uint64_t publish_triage(fx_t *f, const char *rid, const char *msgid, const char *id,
