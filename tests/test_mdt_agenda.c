@@ -309,6 +309,9 @@ static void test_edits(void **state)
     tu_withdraw(f, "gp-a1", red);
     tu_ok(f, "coord-n", tu_edit(&t, sid, MOVE, extra, 1, 0), NULL);
     assert_order(f, (const char *[]){extra, green, amber, red2}, 4, 35);
+    tu_withdraw(f, "gp-a1", green);
+    tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, amber2, 0, 0), NULL);
+    assert_order(f, (const char *[]){extra, amber, red2, amber2}, 4, 40);
 #undef FIELD
 }
 
