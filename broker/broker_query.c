@@ -19,6 +19,7 @@
 #include "codec.h"
 #include "hd_time.h"
 #include "log.h"
+#include "mdt.h"
 #include "nhs.h"
 #include "record.h"
 #include "referral.h"
@@ -305,6 +306,7 @@ static const struct {
     {HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, NULL},
     {HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST, referral_query_waiting},
     {HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY, referral_query_history},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA, mdt_query_agenda},
 };
 
 /* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */

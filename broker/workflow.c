@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdt.h"
 #include "notify.h"
 #include "referral.h"
 
@@ -31,6 +32,15 @@ static const wf_kind_t kinds[] = {
     {KIND(REFERRAL_WITHDRAWN), PAYLOAD(REFERRAL_WITHDRAW), referral_withdraw_check, referral_withdraw_apply},
     {KIND(REFERRAL_STATUS_CHANGED), PAYLOAD(REFERRAL_STATUS_CHANGED), NULL, NULL},
     {KIND(REFERRAL_CLOSED), PAYLOAD(REFERRAL_CLOSE), referral_close_check, referral_close_apply},
+    /* MDT sessions (mdt.h). An agenda kind's row names the coordinator's request; the
+     * broker's result of the same kind carries mdt_agenda and is only ever derived. */
+    {KIND(MDT_SESSION_CREATED), PAYLOAD(MDT_SESSION_CREATE), mdt_create_check, mdt_create_apply},
+    {KIND(MDT_AGENDA_BUILT), PAYLOAD(MDT_AGENDA_BUILD), mdt_build_check, mdt_build_apply},
+    {KIND(MDT_AGENDA_EDITED), PAYLOAD(MDT_AGENDA_EDIT), mdt_edit_check, mdt_edit_apply},
+    {KIND(MDT_AGENDA_PUBLISHED), PAYLOAD(MDT_AGENDA_PUBLISH), mdt_publish_check, mdt_publish_apply},
+    {KIND(MDT_OUTCOME_RECORDED), PAYLOAD(MDT_OUTCOME), mdt_outcome_check, mdt_outcome_apply},
+    {KIND(MDT_SESSION_CLOSED), PAYLOAD(MDT_SESSION_CLOSE), mdt_close_check, mdt_close_apply},
+    {KIND(MDT_REVIEW_DUE), PAYLOAD(MDT_REVIEW_DUE), NULL, NULL},
     /* timers, escalations, notifications (notify.h) */
     {KIND(TIMER_FIRED), PAYLOAD(TIMER_FIRED), NULL, NULL},
     {KIND(ESCALATION_RAISED), PAYLOAD(ESCALATION), NULL, NULL},
@@ -176,6 +186,7 @@ static const struct {
     {HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED, fire_plain},
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_RED, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_ANY, referral_fire_waiting},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW, mdt_fire_review},
 };
 
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)
