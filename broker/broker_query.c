@@ -6,8 +6,9 @@
  * Answered here: STATS (broker and store counters, no patient data), AUDIT_TRAIL (the
  * trail by patient, agent or time range) and PATIENT_TIMELINE (the events about one
  * patient that the asker may see, each held to the same scope rule as a delivery).
- * The workflow queries (waiting list, agenda, board, ...) arrive with their workflows;
- * until then they are answered INVALID, saying so.
+ * The workflow queries are answered by their workflows (wf_queries: the waiting list
+ * and referral history by referral_query.c); a kind whose workflow is not built yet
+ * (agenda, board, ...) is answered INVALID, saying so.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@
 #include "codec.h"
 #include "hd_time.h"
 #include "log.h"
+#include "mdt.h"
 #include "nhs.h"
 #include "record.h"
+#include "referral.h"
 #include "registry.h"
 
 #define PURPOSE_MAX 256
@@ -301,6 +304,9 @@ static const struct {
     wf_query_fn answer;
 } wf_queries[] = {
     {HUDDLE__QUERY_KIND__QUERY_KIND_UNSPECIFIED, NULL},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST, referral_query_waiting},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY, referral_query_history},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA, mdt_query_agenda},
 };
 
 /* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */

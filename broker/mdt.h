@@ -8,6 +8,13 @@
  *
  * Owns the session table (STORE_SESSIONS). Moves referrals only through referral.h.
  * Ids: a session's id is "S" followed by the seq of its MDT_SESSION_CREATED event.
+ *
+ * The agenda kinds (BUILT, EDITED, PUBLISHED) are each two events: the coordinator's
+ * request (mdt_agenda_build, _edit, _publish), checked by the kind's row, and the
+ * broker's derived result of the same kind carrying the agenda (mdt_agenda), which no
+ * agent may publish. A rebuild moves only the referrals whose place changes; an item
+ * whose referral has left SCHEDULED for the session (withdrawn) is dropped by the next
+ * build, edit or publish, and is never discussed, deferred or counted.
  */
 #ifndef HUDDLE_MDT_H
 #define HUDDLE_MDT_H

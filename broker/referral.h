@@ -52,13 +52,36 @@ typedef struct {
     Huddle__MdtDecision decision;
     Huddle__EventKind about_kind; /* the event that moved it (the notification is about it) */
     uint64_t about_seq;
+    /* SCHEDULED -> ACCEPTED or DEFERRED only: taken off an unpublished agenda, back
+     * to the status it had (DEFERRED if it had been deferred before), its wait, its
+     * deferrals and its priority unchanged. Unset, SCHEDULED -> DEFERRED is a
+     * deferral (the MDT deferred it, or the session closed without an outcome). */
+    bool unscheduled;
 } referral_why_t;
 
 /* Moves rec to status `to` (the caller has checked referral_may_move) and writes it
  * with its indexes: the waiting list (joined, left, status kept), the open index
  * (released at a final status), waiting-well timers when it joins the list. Emits
  * REFERRAL_STATUS_CHANGED and the referring practice's notification. 0 or a store
- * code. */
+ * code.
+ *
+ * What each move does to the wait (waiting.h):
+ *   -> ACCEPTED from SUBMITTED   keeps waiting_since (the wait counts from submission)
+ *   -> SCHEDULED                 keeps the entry, status SCHEDULED, last_session_id set
+ *   -> DEFERRED (a deferral)     waiting_since = now, times_deferred + 1,
+ *                                base_priority = score + points_deferred, new timers
+ *   -> ACCEPTED from DISCUSSED   (review due) waiting_since = now, new timers
+ *   -> DISCUSSED                 leaves the list (waiting_since 0), last_decision set
+ *   -> a final status            leaves the list and the open index, closed_at set
+ *
+ * The caller may set what this does not (next_review_date, lead_professional) on rec
+ * before the call, as malloc'd strings (rec is freed with free_unpacked); rec is
+ * written here.
+ *
+ * A referral withdrawn while SCHEDULED is WITHDRAWN at once, and its session's
+ * agenda still lists it: mdt.c must read each item's referral and treat an item
+ * whose referral is no longer SCHEDULED for that session as gone (never discuss,
+ * defer or count it; drop it when the agenda is next built, edited or published). */
 int referral_move(wf_ctx_t *ctx, Huddle__ReferralRecord *rec, Huddle__ReferralStatus to, const referral_why_t *why);
 
 /* Queries (workflow.h wf_query_t): WAITING_LIST and REFERRAL_HISTORY. */

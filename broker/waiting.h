@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ods.h"
 #include "state.pb-c.h"
 #include "store.h"
 #include "workflow.h"
@@ -26,6 +27,7 @@ typedef struct {
     Huddle__Tier tier;
     Huddle__ReferralStatus status;
     uint32_t times_deferred;
+    char practice_ods[ODS_CODE_MAX_LEN + 1]; /* the referring practice: a practice's own list */
 } waiting_entry_t;
 
 /* Writes (or replaces) the entry of rec, which must be in a waiting status. */
@@ -34,7 +36,8 @@ int waiting_put(store_txn_t *txn, const Huddle__ReferralRecord *rec);
 /* Removes a referral from its neighbourhood's list; STORE_OK if it was not there. */
 int waiting_del(store_txn_t *txn, const char *neighbourhood_id, const char *referral_id);
 
-/* Visits every entry of a neighbourhood in referral-id order; fn returns non-zero to stop. */
+/* Visits every entry of a neighbourhood in the byte order of the referral ids ("R10"
+ * before "R9"); fn returns non-zero to stop (waiting_scan then returns that value). */
 typedef int (*waiting_fn)(const waiting_entry_t *e, void *arg);
 int waiting_scan(store_txn_t *txn, const char *neighbourhood_id, waiting_fn fn, void *arg);
 

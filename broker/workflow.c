@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdt.h"
+#include "referral.h"
+
 /* Agents' clocks may run ahead of the broker's by this much before occurred_at is
  * called impossible. */
 #define CLOCK_SKEW_MS (5 * 60 * 1000)
@@ -17,9 +20,28 @@
 
 static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r);
 
+#define KIND(name) HUDDLE__EVENT_KIND__EVENT_KIND_##name
+#define PAYLOAD(name) HUDDLE__EVENT__PAYLOAD_##name
+
 static const wf_kind_t kinds[] = {
-    {HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, HUDDLE__EVENT__PAYLOAD_MESSAGE, message_check, NULL},
-    {HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, HUDDLE__EVENT__PAYLOAD_TIMER_FIRED, NULL, NULL},
+    {KIND(MESSAGE), PAYLOAD(MESSAGE), message_check, NULL},
+    /* referrals (referral.h) */
+    {KIND(REFERRAL_SUBMITTED), PAYLOAD(REFERRAL_SUBMIT), referral_submit_check, referral_submit_apply},
+    {KIND(REFERRAL_TRIAGED), PAYLOAD(REFERRAL_TRIAGE), referral_triage_check, referral_triage_apply},
+    {KIND(REFERRAL_WITHDRAWN), PAYLOAD(REFERRAL_WITHDRAW), referral_withdraw_check, referral_withdraw_apply},
+    {KIND(REFERRAL_STATUS_CHANGED), PAYLOAD(REFERRAL_STATUS_CHANGED), NULL, NULL},
+    {KIND(REFERRAL_CLOSED), PAYLOAD(REFERRAL_CLOSE), referral_close_check, referral_close_apply},
+    /* MDT sessions (mdt.h). An agenda kind's row names the coordinator's request; the
+     * broker's result of the same kind carries mdt_agenda and is only ever derived. */
+    {KIND(MDT_SESSION_CREATED), PAYLOAD(MDT_SESSION_CREATE), mdt_create_check, mdt_create_apply},
+    {KIND(MDT_AGENDA_BUILT), PAYLOAD(MDT_AGENDA_BUILD), mdt_build_check, mdt_build_apply},
+    {KIND(MDT_AGENDA_EDITED), PAYLOAD(MDT_AGENDA_EDIT), mdt_edit_check, mdt_edit_apply},
+    {KIND(MDT_AGENDA_PUBLISHED), PAYLOAD(MDT_AGENDA_PUBLISH), mdt_publish_check, mdt_publish_apply},
+    {KIND(MDT_OUTCOME_RECORDED), PAYLOAD(MDT_OUTCOME), mdt_outcome_check, mdt_outcome_apply},
+    {KIND(MDT_SESSION_CLOSED), PAYLOAD(MDT_SESSION_CLOSE), mdt_close_check, mdt_close_apply},
+    {KIND(MDT_REVIEW_DUE), PAYLOAD(MDT_REVIEW_DUE), NULL, NULL},
+    {KIND(TIMER_FIRED), PAYLOAD(TIMER_FIRED), NULL, NULL},
+    {KIND(ESCALATION_RAISED), PAYLOAD(ESCALATION), NULL, NULL},
 };
 
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
@@ -158,6 +180,9 @@ static const struct {
     wf_fire_fn fire;
 } timers[] = {
     {HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED, fire_plain},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_RED, referral_fire_waiting},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_ANY, referral_fire_waiting},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW, mdt_fire_review},
 };
 
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)

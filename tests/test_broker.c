@@ -202,7 +202,7 @@ static void test_invalid_events_named(void **state)
     publish(f, "p1", "m-1", "");
     publish(f, "p1", "m-2", "bad topic!");
     publish_full(f, "p1", "m-3", "news", HUDDLE__EVENT_KIND__EVENT_KIND_UNSPECIFIED, 0);
-    publish_full(f, "p1", "m-4", "news", HUDDLE__EVENT_KIND__EVENT_KIND_REFERRAL_SUBMITTED, 0);
+    publish_full(f, "p1", "m-4", "news", HUDDLE__EVENT_KIND__EVENT_KIND_FOLLOW_UP_REPORTED, 0); /* no workflow yet */
     publish_full(f, "p1", "m-5", "news", HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, 0);
     publish_full(f, "p1", "m-6", "news", HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, hd_time_now_ms() + 3600000);
     broker_commit(f->b);
@@ -885,8 +885,8 @@ static void test_bad_queries_named(void **state)
     q.nhs_number = S("12345");
     query_refused(f, "p1", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.nhs_number");
     /* a kind whose workflow is not built yet says so */
-    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST;
-    query_refused(f, "p1", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.kind");
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_DECLINE_COUNTS;
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.kind");
 }
 
 /* What broker_tick logs at mono_ms, as text (stderr captured). */

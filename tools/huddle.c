@@ -41,6 +41,8 @@ int cmd_publish(const opts_t *o, char **argv);
 int cmd_subscribe(const opts_t *o, char **argv);
 /* tools/cmd_bench.c */
 int cmd_bench(const opts_t *o, char **argv);
+/* tools/cmd_bench_agenda.c */
+int cmd_bench_agenda(const opts_t *o, char **argv);
 /* tools/cmd_registry.c */
 int cmd_init(const opts_t *o, char **argv);
 int cmd_keygen(const opts_t *o, char **argv);
@@ -70,6 +72,8 @@ static const command_t commands[] = {
     {"publish", "[OPTIONS] TEXT", -1, "publish a MESSAGE event to a running broker (--help for options)", cmd_publish},
     {"subscribe", "[OPTIONS]", -1, "print a subscription's deliveries as they come, acking each", cmd_subscribe},
     {"bench", "[OPTIONS]", -1, "measure throughput and latency against a broker; one JSON line", cmd_bench},
+    {"bench-agenda", "[OPTIONS]", -1, "time building MDT agendas from a long waiting list; one JSON line",
+     cmd_bench_agenda},
     {"help", "", 0, "show this help", cmd_help},
     {"version", "", 0, "show the version", cmd_version},
 };
