@@ -58,7 +58,7 @@ static int server_key(const agent_cli_conn_t *o, const char *program, char key[K
  * beside it when there is one; else $HUDDLE_SECRET_KEY; else none. */
 static int secret_key(const agent_cli_conn_t *o, const char *program, char key[KEYFILE_Z85_LEN + 1])
 {
-    char why[PATH_LEN + 128], path[PATH_LEN], pub_path[PATH_LEN];
+    char why[2 * PATH_LEN + 128], path[PATH_LEN], pub_path[PATH_LEN];
     key[0] = '\0';
     if (!o->key) {
         const char *env = getenv("HUDDLE_SECRET_KEY");

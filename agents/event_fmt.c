@@ -355,6 +355,39 @@ void event_fmt_line(FILE *out, const Huddle__Event *ev, unsigned flags)
     fprintf(out, "  [seq %llu]\n", (unsigned long long)ev->seq);
 }
 
+void event_fmt_referral(FILE *out, const Huddle__ReferralRecord *r, unsigned flags)
+{
+    char when[EVENT_FMT_TIME_LEN];
+    fprintf(out, "Referral %s: %s, tier %s, score %u", r->referral_id, ENUM(referral_status, r->status),
+            ENUM(tier, r->tier), r->score);
+    cohorts(out, r->n_cohorts, r->cohorts);
+    if (flags & EVENT_FMT_SHOW_NHS) {
+        char nhs[EVENT_FMT_NHS_LEN];
+        event_fmt_nhs(r->nhs_number, nhs);
+        fprintf(out, "; NHS %s", nhs);
+    }
+    event_fmt_uk_time(r->submitted_at_ms, when);
+    fprintf(out, "\nPractice %s, neighbourhood %s; submitted %s UK time by %s\n", r->practice_ods,
+            r->neighbourhood_id, when, set(r->referrer) ? r->referrer : "-");
+    if (set(r->triaged_by)) {
+        event_fmt_uk_time(r->triaged_at_ms, when);
+        fprintf(out, "Triaged %s UK time by %s", when, r->triaged_by);
+        opt_text(out, "signposted to", r->signposted_to);
+        opt_text(out, "reason", r->triage_reason);
+        fputc('\n', out);
+    }
+    if (r->times_deferred || set(r->last_session_id)) {
+        fprintf(out, "Deferred %u time%s; last session %s", r->times_deferred, r->times_deferred == 1 ? "" : "s",
+                set(r->last_session_id) ? r->last_session_id : "-");
+        if (r->last_decision)
+            fprintf(out, "; decision %s", ENUM(mdt_decision, r->last_decision));
+        opt_text(out, "lead", r->lead_professional);
+        opt_text(out, "next review", r->next_review_date);
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
 /* ---- JSON ----------------------------------------------------------------------- */
 
 /* Length of the UTF-8 sequence at p (1-4), or 0 if it is not one. */
@@ -379,21 +412,19 @@ void event_fmt_json_string(FILE *out, const char *s)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
         size_t n = utf8_len(p);
-        if (n == 0) {
+        if (n == 0)
             fputs("\\ufffd", out);
-            p++;
-        } else if (*p == '"' || *p == '\\') {
-            fprintf(out, "\\%c", *p++);
-        } else if (*p == '\n') {
-            fputs("\\n", out), p++;
-        } else if (*p == '\t') {
-            fputs("\\t", out), p++;
-        } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(out, "\\u%04x", *p++);
-        } else {
+        else if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\u%04x", *p);
+        else
             fwrite(p, 1, n, out);
-            p += n;
-        }
+        p += n ? n : 1;
     }
     fputc('"', out);
 }

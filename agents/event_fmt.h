@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "event.pb-c.h"
+#include "state.pb-c.h"
 
 /* Show NHS numbers (on a human line after the record id, in JSON as the field). */
 #define EVENT_FMT_SHOW_NHS 1u
@@ -46,6 +46,12 @@ void event_fmt_text(FILE *out, const char *s);
 /* One line for people, ending in a newline: UK time received, the referral (or session)
  * id, what happened in the workflow's words, and the seq. */
 void event_fmt_line(FILE *out, const Huddle__Event *ev, unsigned flags);
+
+/* A referral's record for people: status, tier, score and cohorts; practice,
+ * neighbourhood and submission; triage; and, once it has been on an agenda, its
+ * deferrals, last session and decision, lead professional and next review. Ends with a
+ * blank line. */
+void event_fmt_referral(FILE *out, const Huddle__ReferralRecord *r, unsigned flags);
 
 /* m as one JSON object, no newline: the .proto field names, enum values by their full
  * names, fields at their proto3 default left out (a oneof member set is always shown),

@@ -415,7 +415,7 @@ static int run_session(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
         ev.payload_case = HUDDLE__EVENT__PAYLOAD_MDT_AGENDA_BUILD;
         ev.mdt_agenda_build = &build;
         build.session_id = (char *)session;
-        snprintf(done, sizeof done, "built the agenda of %s (`%s agenda %s` shows it)", session, PROGRAM, session);
+        snprintf(done, sizeof done, "built the agenda of %s", session);
     } else if (!strcmp(cmd->name, "publish")) {
         event_init(&ev, &subj, HUDDLE__EVENT_KIND__EVENT_KIND_MDT_AGENDA_PUBLISHED, NULL, session);
         ev.payload_case = HUDDLE__EVENT__PAYLOAD_MDT_AGENDA_PUBLISH;
@@ -436,6 +436,7 @@ static int run_session(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
         } ops[] = {{"add", "added to", HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_ADD},
                    {"remove", "removed from", HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_REMOVE},
                    {"move", "moved on", HUDDLE__AGENDA_EDIT_OP__AGENDA_EDIT_OP_MOVE}};
+        /* "R4 moved on the agenda of S13 to position 1", "R1 removed from the agenda of S13" */
         size_t k = 0;
         while (strcmp(ops[k].name, cmd->name))
             k++;
@@ -449,13 +450,17 @@ static int run_session(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
         edit.minutes = (uint32_t)o->minutes;
         int n = snprintf(done, sizeof done, "%s %s the agenda of %s", referral, ops[k].verb, session);
         if (o->position && n > 0 && (size_t)n < sizeof done)
-            snprintf(done + n, sizeof done - (size_t)n, " at position %ld", o->position);
+            snprintf(done + n, sizeof done - (size_t)n, " %s position %ld", k == 2 ? "to" : "at", o->position);
+        else if (k == 1 && n > 0 && (size_t)n < sizeof done)
+            snprintf(done + n, sizeof done - (size_t)n, "; it is back on the waiting list");
     }
     hd_publish_result_t res;
     int rc = publish(c, o, NULL, &ev, &res, NULL);
     if (rc == 0) {
         printf("%s", done);
         print_seq(&res);
+        if (!strcmp(cmd->name, "build"))
+            printf("`%s agenda %s` shows it\n", PROGRAM, session);
     }
     return rc;
 }
@@ -513,29 +518,6 @@ static int run_agenda(const command_t *cmd, hd_client_t *c, co_opts_t *o, char *
     return rc;
 }
 
-static void print_referral(const Huddle__ReferralRecord *r, unsigned flags)
-{
-    char when[EVENT_FMT_TIME_LEN], nhs[EVENT_FMT_NHS_LEN];
-#define E(type, v) event_fmt_enum(&huddle__##type##__descriptor, (int)(v))
-    printf("Referral %s: %s, tier %s, score %u", r->referral_id, E(referral_status, r->status), E(tier, r->tier),
-           r->score);
-    for (size_t i = 0; i < r->n_cohorts; i++)
-        printf("%s%s", i ? ", " : ", cohorts ", E(cohort, r->cohorts[i]));
-    if (flags & EVENT_FMT_SHOW_NHS) {
-        event_fmt_nhs(r->nhs_number, nhs);
-        printf(", NHS %s", nhs);
-    }
-    event_fmt_uk_time(r->submitted_at_ms, when);
-    printf("\nPractice %s, neighbourhood %s; submitted %s UK time by %s\n", r->practice_ods, r->neighbourhood_id,
-           when, r->referrer);
-    if (r->times_deferred || r->last_session_id[0] || r->next_review_date[0])
-        printf("Deferred %u times; last session %s; last decision %s; next review %s\n", r->times_deferred,
-               r->last_session_id[0] ? r->last_session_id : "-", E(mdt_decision, r->last_decision),
-               r->next_review_date[0] ? r->next_review_date : "-");
-#undef E
-    printf("\n");
-}
-
 static int run_history(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
 {
     (void)cmd, (void)n_words;
@@ -573,7 +555,7 @@ static int run_history(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
         putchar('\n');
     } else if (rc == 0) {
         if (all.referral)
-            print_referral(all.referral, nhs_flags(o));
+            event_fmt_referral(stdout, all.referral, nhs_flags(o));
         for (size_t i = 0; i < all.n_events; i++)
             event_fmt_line(stdout, all.events[i], nhs_flags(o));
     }

@@ -272,6 +272,43 @@ static void test_json_bytes(void **state)
                                  "{\"topic\":\"demo\",\"body\":\"TWFueQ==\"}\n");
 }
 
+static void test_referral_record(void **state)
+{
+    fx_t *f = *state;
+    Huddle__ReferralRecord r = HUDDLE__REFERRAL_RECORD__INIT;
+    Huddle__Cohort frail = HUDDLE__COHORT__COHORT_FRAILTY;
+    r.referral_id = S("R17");
+    r.nhs_number = S(P1);
+    r.practice_ods = S("A81001");
+    r.neighbourhood_id = S("nb-north");
+    r.status = HUDDLE__REFERRAL_STATUS__REFERRAL_STATUS_SUBMITTED;
+    r.tier = HUDDLE__TIER__TIER_AMBER;
+    r.score = 44;
+    r.cohorts = &frail;
+    r.n_cohorts = 1;
+    r.referrer = S("gp-a81001");
+    r.submitted_at_ms = at("2026-06-02T09:05:00Z");
+    event_fmt_referral(f->fp, &r, 0);
+    assert_string_equal(take(f), "Referral R17: SUBMITTED, tier AMBER, score 44; cohorts FRAILTY\n"
+                                 "Practice A81001, neighbourhood nb-north; submitted 2026-06-02 10:05 UK time by "
+                                 "gp-a81001\n\n");
+    r.status = HUDDLE__REFERRAL_STATUS__REFERRAL_STATUS_DISCUSSED;
+    r.triaged_by = S("coord-north");
+    r.triaged_at_ms = at("2026-06-03T08:00:00Z");
+    r.times_deferred = 1;
+    r.last_session_id = S("S3");
+    r.last_decision = HUDDLE__MDT_DECISION__MDT_DECISION_MONITOR;
+    r.lead_professional = S("Sam Lee");
+    r.next_review_date = S("2026-09-01");
+    event_fmt_referral(f->fp, &r, EVENT_FMT_SHOW_NHS);
+    assert_string_equal(take(f), "Referral R17: DISCUSSED, tier AMBER, score 44; cohorts FRAILTY; NHS 943 476 5919\n"
+                                 "Practice A81001, neighbourhood nb-north; submitted 2026-06-02 10:05 UK time by "
+                                 "gp-a81001\n"
+                                 "Triaged 2026-06-03 09:00 UK time by coord-north\n"
+                                 "Deferred 1 time; last session S3; decision MONITOR; lead: Sam Lee; next review: "
+                                 "2026-09-01\n\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +318,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_referral_record, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
