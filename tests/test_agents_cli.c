@@ -85,8 +85,8 @@ static int setup_offline(void **state)
     return 0;
 }
 
-/* A broker on a fresh store, and every agent's key files in dir/keys. */
-static int setup_broker(void **state)
+/* A broker on a fresh store with these flags, and every agent's key files in dir/keys. */
+static int start_broker(void **state, const char *const *extra)
 {
     setup_offline(state);
     fx_t *f = *state;
@@ -105,9 +105,20 @@ static int setup_broker(void **state)
         snprintf(line, sizeof line, "%s\n", agents[i].pub);
         write_file(pub, line, 0644);
     }
-    if (tu_broker_start(&f->broker, f->dir, NULL) != 0)
+    if (tu_broker_start(&f->broker, f->dir, extra) != 0)
         fail_msg("huddled did not start (log: %s)", f->broker.log);
     return 0;
+}
+
+static int setup_broker(void **state)
+{
+    return start_broker(state, NULL);
+}
+
+/* Queries answered two entries at a time: the programs must page. */
+static int setup_broker_small_pages(void **state)
+{
+    return start_broker(state, (const char *const[]){"--query-limit-max=2", "--query-limit-default=2", NULL});
 }
 
 static int teardown(void **state)
@@ -399,6 +410,8 @@ static void test_gp_submit_end_to_end(void **state)
     has(f, "agent coord-north is not a GP practice (its role is INT_COORDINATOR)");
 }
 
+/* With the broker answering two entries a page, so the waiting list (three), triage
+ * --all-submitted and the history are read in pages. */
 static void test_mdt_cycle_end_to_end(void **state)
 {
     fx_t *f = *state;
@@ -516,7 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_coordinator_help, setup_offline, teardown),
         cmocka_unit_test_setup_teardown(test_coordinator_usage_errors, setup_offline, teardown),
         cmocka_unit_test_setup_teardown(test_gp_submit_end_to_end, setup_broker, teardown),
-        cmocka_unit_test_setup_teardown(test_mdt_cycle_end_to_end, setup_broker, teardown),
+        cmocka_unit_test_setup_teardown(test_mdt_cycle_end_to_end, setup_broker_small_pages, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
