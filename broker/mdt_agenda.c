@@ -17,6 +17,7 @@
  */
 #include "mdt_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +39,20 @@ typedef struct {
     Huddle__Cohort cohorts[3];
 } slot_t;
 
+/* Room for a full agenda as loaded and one item added to it: a pruned item's slot is
+ * not reused, as the items keep pointing into the slots they were loaded in. */
 typedef struct {
-    slot_t slots[MDT_ITEMS_MAX];
-    Huddle__AgendaItem *items[MDT_ITEMS_MAX]; /* in agenda order, each in a slot */
+    slot_t slots[MDT_ITEMS_MAX + 1];
+    size_t used;                                  /* slots taken */
+    Huddle__AgendaItem *items[MDT_ITEMS_MAX + 1]; /* in agenda order, each in a slot */
     size_t n;
 } agenda_t;
 
-/* Slot at, emptied, its item pointing at the slot's own strings. */
-static slot_t *slot_take(agenda_t *a, size_t at)
+/* A fresh slot, its item pointing at the slot's own strings. */
+static slot_t *slot_take(agenda_t *a)
 {
-    slot_t *sl = &a->slots[at];
+    assert(a->used < MDT_ITEMS_MAX + 1);
+    slot_t *sl = &a->slots[a->used++];
     memset(sl, 0, sizeof *sl);
     sl->item = (Huddle__AgendaItem)HUDDLE__AGENDA_ITEM__INIT;
     sl->item.referral_id = sl->referral_id;
@@ -67,10 +72,10 @@ static void copy_cohorts(Huddle__AgendaItem *it, size_t n, const Huddle__Cohort 
 /* The session's agenda as a working copy. */
 static void agenda_load(agenda_t *a, const Huddle__SessionRecord *s)
 {
-    a->n = 0;
+    a->n = a->used = 0;
     for (size_t i = 0; i < s->n_items && i < MDT_ITEMS_MAX; i++) {
         const Huddle__AgendaItem *from = s->items[i];
-        slot_t *sl = slot_take(a, i);
+        slot_t *sl = slot_take(a);
         Huddle__AgendaItem *it = &sl->item;
         snprintf(sl->referral_id, sizeof sl->referral_id, "%s", from->referral_id);
         snprintf(sl->nhs_number, sizeof sl->nhs_number, "%s", from->nhs_number);
@@ -376,7 +381,7 @@ static int place_chosen(wf_ctx_t *ctx, const Huddle__SessionRecord *s, const sca
         bool stays = c->item >= 0 && rec->status == RS(SCHEDULED) && !strcmp(rec->last_session_id, s->session_id);
         bool waits = rec->status == RS(ACCEPTED) || rec->status == RS(DEFERRED);
         if (stays || (waits && referral_may_move(rec->status, RS(SCHEDULED)))) {
-            Huddle__AgendaItem *it = item_from_referral(ctx, slot_take(a, a->n), rec, &c->e);
+            Huddle__AgendaItem *it = item_from_referral(ctx, slot_take(a), rec, &c->e);
             a->items[a->n++] = it;
             if (!stays)
                 rc = schedule(ctx, rec, s, ev);
@@ -389,7 +394,7 @@ static int place_chosen(wf_ctx_t *ctx, const Huddle__SessionRecord *s, const sca
 /* The build proper, once the session is read: scan, sort once, fill, move, save. */
 static int build(wf_ctx_t *ctx, const Huddle__Event *ev, const Huddle__SessionRecord *s, agenda_t *a, scan_t *sc)
 {
-    a->n = 0;
+    a->n = a->used = 0;
     for (size_t i = 0; i < s->n_items && i < MDT_ITEMS_MAX; i++)
         sc->cur[sc->n_cur++] = (current_t){s->items[i]->referral_id, (int)i};
     qsort(sc->cur, sc->n_cur, sizeof sc->cur[0], by_id);
@@ -530,7 +535,7 @@ static int edit_add(wf_ctx_t *ctx, const Huddle__Event *ev, const Huddle__Sessio
         return rc;
     waiting_entry_t e;
     entry_of(rec, &e);
-    Huddle__AgendaItem *it = item_from_referral(ctx, slot_take(a, a->n), rec, &e);
+    Huddle__AgendaItem *it = item_from_referral(ctx, slot_take(a), rec, &e);
     it->added_by_hand = true;
     if (p->minutes)
         it->minutes = p->minutes;

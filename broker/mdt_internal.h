@@ -3,7 +3,7 @@
  * request's session (found, scoped, held to the sender's relationship and its state),
  * the agenda as a working list of items, and the derived agenda events. mdt.c holds
  * sessions, outcomes, closing, review timers and the AGENDA query; mdt_agenda.c the
- * agenda's build and edits. Nothing outside broker/mdt*.c includes it.
+ * agenda's build, edits and publishing. Nothing outside broker/mdt*.c includes it.
  */
 #ifndef HUDDLE_MDT_INTERNAL_H
 #define HUDDLE_MDT_INTERNAL_H

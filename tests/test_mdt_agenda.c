@@ -309,6 +309,9 @@ static void test_edits(void **state)
     tu_withdraw(f, "gp-a1", red);
     tu_ok(f, "coord-n", tu_edit(&t, sid, MOVE, extra, 1, 0), NULL);
     assert_order(f, (const char *[]){extra, green, amber, red2}, 4, 35);
+    tu_withdraw(f, "gp-a1", green);
+    tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, amber2, 0, 0), NULL);
+    assert_order(f, (const char *[]){extra, amber, red2, amber2}, 4, 40);
 #undef FIELD
 }
 
@@ -364,11 +367,11 @@ static void test_no_changes_after_publishing(void **state)
 static void test_publish_reaches_members_audited(void **state)
 {
     fx_t *f = *state;
-    char r[3][WF_ID_MAX], sid[WF_ID_MAX];
+    char r[4][WF_ID_MAX], sid[WF_ID_MAX];
     tu_subscribe(f, "mdt-n#sub", "mdt-n");
     tu_subscribe(f, "mdt-s#sub", "mdt-s");
     tu_subscribe(f, "coord-n#sub", "coord-n");
-    for (unsigned i = 0; i < 3; i++)
+    for (unsigned i = 0; i < 4; i++)
         tu_waiting(f, i + 1, AMBER45, r[i]);
     tu_session(f, "coord-n", "nb-north", START, 60, sid);
     assert_int_equal(tu_delivered(f, "mdt-n#sub", KIND(MDT_SESSION_CREATED), 0, NULL), 1);
@@ -377,15 +380,20 @@ static void test_publish_reaches_members_audited(void **state)
     assert_null(take(f, "mdt-n#sub"));
     Huddle__Frame *d;
     assert_int_equal(tu_delivered(f, "coord-n#sub", KIND(MDT_AGENDA_BUILT), HUDDLE__EVENT__PAYLOAD_MDT_AGENDA, &d), 1);
-    assert_int_equal(d->deliver->event->mdt_agenda->n_items, 3);
+    assert_int_equal(d->deliver->event->mdt_agenda->n_items, 4);
     codec_frame_free(&d);
 
+    /* withdrawn before publishing: not on what the members get */
+    tu_withdraw(f, "gp-a1", r[3]);
     tu_publish_agenda(f, "coord-n", sid);
     assert_int_equal(tu_delivered(f, "mdt-n#sub", KIND(MDT_AGENDA_PUBLISHED), HUDDLE__EVENT__PAYLOAD_MDT_AGENDA, &d),
                      1);
     const Huddle__Event *ev = d->deliver->event;
     assert_true(ev->mdt_agenda->published);
     assert_int_equal(ev->mdt_agenda->n_items, 3);
+    assert_int_equal(ev->mdt_agenda->total_minutes, 30);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(ev->mdt_agenda->items[i]->referral_id, r[i]);
     uint64_t seq = ev->seq;
     tu_audit_t q = {.agent = "mdt-n", .purpose = HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_DELIVERY, .event_seq = seq};
     tu_audit(f, &q);
