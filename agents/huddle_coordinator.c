@@ -143,8 +143,8 @@ static int publish(hd_client_t *c, const co_opts_t *o, const char *id_suffix, Hu
         fprintf(stderr, "%s%s%s\n", label ? label : "", label ? ": " : "", why);
         return AGENT_CLI_REFUSED;
     }
-    fprintf(stderr, "%s: not confirmed: %s (run it again with the same --message-id to be sure)\n", PROGRAM,
-            hd_client_strerror(rc));
+    fprintf(stderr, "%s: not confirmed: %s; run it again with --message-id %s to be sure it is stored once\n",
+            PROGRAM, hd_client_strerror(rc), o->message_id ? o->message_id : id);
     return AGENT_CLI_USAGE;
 }
 
