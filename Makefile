@@ -45,8 +45,11 @@ TEST_LIBS   = $(shell pkg-config --libs $(PC_TEST) 2>/dev/null)
 PROTOS   := $(wildcard proto/*.proto)
 GEN_C    := $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
 GEN_H    := $(GEN_C:.c=.h)
-# libhuddle.a: the schema, helpers, store and client library every program links.
-LIB_SRC  := $(wildcard proto/*.c) $(wildcard store/*.c) $(wildcard agents/*.c)
+# libhuddle.a: the schema, helpers, store, client library and command-line helpers
+# (options, keyfile, agent_cli, and the agents' CSV reader and formatters) every program
+# links. agents/huddle_*.c are the agent programs themselves, not library code.
+AGENT_SRC := $(wildcard agents/huddle_*.c)
+LIB_SRC  := $(wildcard proto/*.c) $(wildcard store/*.c) $(filter-out $(AGENT_SRC),$(wildcard agents/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/gen/%.o)
 LIB      := $(BUILD)/libhuddle.a
 
@@ -58,7 +61,9 @@ BROKER_LIB := $(BUILD)/libbroker.a
 # bin/huddle, the command line, is every tools/*.c linked together.
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
-TOOLS    := $(BIN)/huddle $(if $(wildcard broker/main.c),$(BIN)/huddled)
+# bin/huddle-NAME, a reference agent, is agents/huddle_NAME.c linked with libhuddle.a.
+AGENTS   := $(AGENT_SRC:agents/huddle_%.c=$(BIN)/huddle-%)
+TOOLS    := $(BIN)/huddle $(if $(wildcard broker/main.c),$(BIN)/huddled) $(AGENTS)
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -118,6 +123,10 @@ $(BROKER_LIB): $(BROKER_OBJ)
 $(BIN)/huddle: $(TOOL_OBJ) $(BROKER_LIB) $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+$(BIN)/huddle-%: $(BUILD)/agents/huddle_%.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(HD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BIN)/huddled: $(BUILD)/broker/main.o $(BROKER_LIB) $(LIB)
 	@mkdir -p $(BIN)

@@ -29,6 +29,9 @@
 
 /* Longest agent id, message id and subscription name (bytes, without the NUL). */
 #define HD_CLIENT_ID_MAX 64
+/* Neighbourhoods a Welcome lists at most, and the size of one id with its NUL. */
+#define HD_CLIENT_NEIGHBOURHOODS_MAX 64
+#define HD_CLIENT_NEIGHBOURHOOD_LEN 33
 /* Sizes of the text fields copied out of a Rejected (with the NUL). */
 #define HD_CLIENT_FIELD_LEN 160
 #define HD_CLIENT_REASON_LEN 257
@@ -85,6 +88,8 @@ typedef struct {
     char agent_id[HD_CLIENT_ID_MAX + 1]; /* authenticated agent id */
     Huddle__Role role;
     char org_ods[16];
+    char neighbourhood_ids[HD_CLIENT_NEIGHBOURHOODS_MAX][HD_CLIENT_NEIGHBOURHOOD_LEN]; /* those it serves */
+    size_t n_neighbourhood_ids;
     char broker_version[33];
     uint32_t max_frame_bytes;            /* largest frame the broker accepts */
     uint32_t heartbeat_ms;               /* the client sends a Ping when idle this long; 0 = never */

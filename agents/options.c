@@ -9,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *program = "huddle";
+
+void options_set_program(const char *name)
+{
+    program = name;
+}
+
 /* The row for word: its flag, or --help for -h; NULL if none. */
 static const options_row_t *find_row(const options_row_t *table, size_t n, const char *word)
 {
@@ -41,7 +48,7 @@ static int store_value(const options_row_t *row, const char *value, char *base, 
     if (row->type == OPTIONS_LIST) {
         size_t *count = (size_t *)(void *)(base + row->count_offset);
         if (*count == row->capacity) {
-            fprintf(stderr, "huddle: %sat most %zu %s\n", who, row->capacity, row->flag);
+            fprintf(stderr, "%s: %sat most %zu %s\n", program, who, row->capacity, row->flag);
             return -1;
         }
         ((const char **)field)[(*count)++] = value;
@@ -52,7 +59,7 @@ static int store_value(const options_row_t *row, const char *value, char *base, 
     errno = 0;
     long v = strtol(value, &end, 10);
     if (errno || *end || v < row->min || v > row->max) {
-        fprintf(stderr, "huddle: %s%s needs a whole number from %ld to %ld, not '%s'\n", who, row->flag,
+        fprintf(stderr, "%s: %s%s needs a whole number from %ld to %ld, not '%s'\n", program, who, row->flag,
                 row->min, row->max, value);
         return -1;
     }
@@ -70,12 +77,12 @@ int options_parse(const options_row_t *table, size_t n, char **argv, void *dest,
     for (size_t i = 0; argv[i]; i++) {
         const options_row_t *row = find_row(table, n, argv[i]);
         if (!row && argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "huddle: %sunknown option %s\n", who, argv[i]);
+            fprintf(stderr, "%s: %sunknown option %s\n", program, who, argv[i]);
             return -1;
         }
         if (!row) {
             if (got == max_words) {
-                fprintf(stderr, "huddle: %sunexpected argument '%s'\n", who, argv[i]);
+                fprintf(stderr, "%s: %sunexpected argument '%s'\n", program, who, argv[i]);
                 return -1;
             }
             words[got++] = argv[i]; /* got <= i: argv as words overwrites only words already read */
@@ -87,7 +94,7 @@ int options_parse(const options_row_t *table, size_t n, char **argv, void *dest,
         }
         const char *value = argv[++i];
         if (!value || !*value) {
-            fprintf(stderr, "huddle: %s%s needs a value\n", who, row->flag);
+            fprintf(stderr, "%s: %s%s needs a value\n", program, who, row->flag);
             return -1;
         }
         if (store_value(row, value, dest, who))
@@ -100,7 +107,7 @@ int options_parse(const options_row_t *table, size_t n, char **argv, void *dest,
         return 0; /* help asked for: nothing else is needed */
     for (size_t k = 0; k < n; k++)
         if (table[k].required && !is_given(&table[k], dest)) {
-            fprintf(stderr, "huddle: %s%s is required\n", who, table[k].flag);
+            fprintf(stderr, "%s: %s%s is required\n", program, who, table[k].flag);
             return -1;
         }
     return 0;

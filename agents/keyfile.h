@@ -1,8 +1,9 @@
 /*
- * keyfile — CURVE keypairs on disk for the `huddle` command line: making one, and
- * writing PREFIX.key (the secret, mode 0600) and PREFIX.pub as one Z85 line each,
- * atomically (temporary file, fsync, rename, fsync of the directory), never over an
- * existing file.
+ * keyfile — CURVE keypairs on disk for the command lines (`huddle`, and the agent
+ * programs huddle-gp and huddle-coordinator): making one, writing PREFIX.key (the
+ * secret, mode 0600) and PREFIX.pub as one Z85 line each, atomically (temporary file,
+ * fsync, rename, fsync of the directory), never over an existing file; and reading a
+ * key back from such a file.
  *
  * Never prints a secret key, and wipes the copies it makes of one.
  */
@@ -33,6 +34,11 @@ int keyfile_pair_write(const char *prefix, const keyfile_pair_t *kp);
 
 /* Removes PREFIX.key and PREFIX.pub (undoing a keyfile_pair_write). */
 void keyfile_pair_unlink(const char *prefix);
+
+/* Reads the one Z85 key a .key or .pub file holds (a trailing newline, CRLF or spaces
+ * are allowed) into out: 0, or -1 with a sentence naming the file in why (never the
+ * key). */
+int keyfile_read(const char *path, char out[KEYFILE_Z85_LEN + 1], char *why, size_t why_len);
 
 /* mkdir -p, mode 0700 for what it creates: key directories hold secrets. */
 int keyfile_mkdirs(const char *path);

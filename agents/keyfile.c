@@ -97,6 +97,35 @@ int keyfile_pair_write(const char *prefix, const keyfile_pair_t *kp)
     return 0;
 }
 
+int keyfile_read(const char *path, char out[KEYFILE_Z85_LEN + 1], char *why, size_t why_len)
+{
+    out[0] = '\0';
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(why, why_len, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[128];
+    size_t n = fread(line, 1, sizeof line - 1, fp);
+    bool more = n == sizeof line - 1 && fgetc(fp) != EOF;
+    fclose(fp);
+    line[n] = '\0';
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    uint8_t raw[KEYFILE_RAW_LEN];
+    int rc = 0;
+    if (more || n != KEYFILE_Z85_LEN || !zmq_z85_decode(raw, line)) {
+        snprintf(why, why_len, "%s does not hold a CURVE key (one line of %d Z85 characters)", path,
+                 KEYFILE_Z85_LEN);
+        rc = -1;
+    } else {
+        memcpy(out, line, KEYFILE_Z85_LEN + 1);
+    }
+    keyfile_wipe(line, sizeof line);
+    keyfile_wipe(raw, sizeof raw);
+    return rc;
+}
+
 int keyfile_mkdirs(const char *path)
 {
     char buf[4096];
