@@ -457,8 +457,8 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     }
     if (rc == STORE_OK) {
         rc = store_append(txn, bytes, len, &seq);
-        if (rc == STORE_OK)
-            rc = broker_index_patient(txn, ev);
+        if (rc == STORE_OK && ev->subject && ev->subject->nhs_number[0])
+            rc = store_patient_index(txn, ev->subject->nhs_number, seq);
         cached_t e = {seq, f, NULL, ev, bytes, len};
         if (rc == STORE_OK && broker_pending_add(b, &e) != 0)
             rc = STORE_ENOMEM;

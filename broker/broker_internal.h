@@ -121,8 +121,6 @@ void broker_on_ack(broker_t *b, session_t *s, const Huddle__Frame *f);
 /* broker_derived.c */
 /* A workflow context for a frame of session s (NULL: a timer) in the batch txn. */
 void broker_wf_ctx(broker_t *b, wf_ctx_t *ctx, store_txn_t *txn, const session_t *s);
-/* Adds the event to its patient's timeline index (nothing when it names no patient). */
-int broker_index_patient(store_txn_t *txn, const Huddle__Event *ev);
 
 /* broker_timers.c */
 /* Fires every timer due by the broker's clock, committing after each bounded batch. */

@@ -5,7 +5,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "record.h"
 
 #include "mdt.h"
 #include "notify.h"
@@ -138,6 +141,43 @@ static int message_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
               (s->episode_id && *s->episode_id) || (s->assessment_id && *s->assessment_id)))
         return reject(r, invalid, "publish.event.subject", "a MESSAGE may not name a patient or a record");
     return 0;
+}
+
+int workflow_append_derived(wf_ctx_t *ctx, Huddle__Event *ev, uint8_t **bytes_out, size_t *len_out, uint64_t *seq_out)
+{
+    const Huddle__AgentRecord *a = ctx->agent;
+    uint64_t seq = store_next_seq(ctx->txn);
+    char msgid[40];
+    char *given_id = ev->message_id;
+    snprintf(msgid, sizeof msgid, "derived-%llu", (unsigned long long)seq);
+    if (!ev->message_id || !ev->message_id[0])
+        ev->message_id = msgid;
+    if (!ev->correlation_id || !ev->correlation_id[0])
+        ev->correlation_id = (char *)(ctx->correlation_id ? ctx->correlation_id : "");
+    if (!ev->occurred_at_ms)
+        ev->occurred_at_ms = ctx->now_ms;
+    ev->seq = seq;
+    ev->received_at_ms = ctx->now_ms;
+    ev->derived = 1;
+    ev->cause_seq = ctx->cause_seq;
+    ev->sender = (char *)(ctx->sender ? ctx->sender : "");
+    ev->sender_org = a ? a->org_ods : (char *)"";
+    ev->sender_role = a ? a->role : HUDDLE__ROLE__ROLE_UNSPECIFIED;
+    size_t len;
+    uint8_t *bytes = record_pack(&ev->base, &len);
+    ev->message_id = given_id; /* msgid dies with this call */
+    if (!bytes)
+        return STORE_ENOMEM;
+    int rc = store_append(ctx->txn, bytes, len, &seq);
+    if (rc == STORE_OK && ev->subject && ev->subject->nhs_number && ev->subject->nhs_number[0])
+        rc = store_patient_index(ctx->txn, ev->subject->nhs_number, seq);
+    if (rc != STORE_OK || !bytes_out)
+        free(bytes);
+    else
+        *bytes_out = bytes, *len_out = len;
+    if (rc == STORE_OK && seq_out)
+        *seq_out = seq;
+    return rc;
 }
 
 int wf_emit(wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq)

@@ -67,6 +67,11 @@ struct wf_ctx {
     char assigned_id[WF_ID_MAX];      /* set by a rule that creates a record: echoed in Accepted */
 };
 
+/* What a host's emit does: stamps ev as wf_host_t.emit says, packs it, appends it at
+ * the next seq and adds it to its patient's timeline. *bytes (may be NULL) receives the
+ * packed event, which the caller then frees; *seq its seq. 0 or a store code. */
+int workflow_append_derived(wf_ctx_t *ctx, Huddle__Event *ev, uint8_t **bytes, size_t *len, uint64_t *seq);
+
 /* Derived events and timers from within apply (or a timer's firing): see wf_host_t.
  * wf_schedule fills created_at_ms, created_by_seq and an empty correlation_id. */
 int wf_emit(wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq);

@@ -870,3 +870,14 @@ fail:
     unlink(tmp);
     return rc;
 }
+
+int store_patient_index(store_txn_t *txn, const char *nhs_number, uint64_t seq)
+{
+    uint8_t key[32];
+    size_t n = nhs_number ? strlen(nhs_number) : 0;
+    if (n == 0 || n + 8 > sizeof key)
+        return STORE_EINVAL;
+    memcpy(key, nhs_number, n);
+    store_key_u64(key + n, seq);
+    return store_put(txn, STORE_PATIENT_EVENTS, key, n + 8, "", 0);
+}

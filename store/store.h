@@ -195,6 +195,10 @@ const char *store_strerror(int code);
 /* The last LMDB or system error text seen by this store, for logs ("" if none). */
 const char *store_last_error(const store_t *self);
 
+/* A patient's timeline index (STORE_PATIENT_EVENTS): adds seq under the NHS number
+ * (key: the number's bytes, then seq big-endian). */
+int store_patient_index(store_txn_t *txn, const char *nhs_number, uint64_t seq);
+
 /* Big-endian u64 keys, so that byte order is numeric order. */
 void store_key_u64(uint8_t out[8], uint64_t v);
 uint64_t store_u64_from_key(const void *key);

@@ -291,32 +291,7 @@ typedef struct {
 static inline int move_emit(void *host, wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq_out)
 {
     (void)host;
-    uint64_t seq = store_next_seq(ctx->txn);
-    if (!ev->message_id || !ev->message_id[0])
-        ev->message_id = S("derived-by-test");
-    if (!ev->correlation_id || !ev->correlation_id[0])
-        ev->correlation_id = (char *)(ctx->correlation_id ? ctx->correlation_id : "");
-    ev->seq = seq;
-    ev->received_at_ms = ctx->now_ms;
-    ev->derived = 1;
-    ev->cause_seq = ctx->cause_seq;
-    ev->sender = S("");
-    ev->sender_org = S("");
-    size_t len;
-    uint8_t *bytes = record_pack(&ev->base, &len);
-    if (!bytes)
-        return STORE_ENOMEM;
-    int rc = store_append(ctx->txn, bytes, len, &seq);
-    free(bytes);
-    if (rc == STORE_OK && ev->subject && ev->subject->nhs_number[0]) {
-        uint8_t key[32];
-        memcpy(key, ev->subject->nhs_number, 10);
-        store_key_u64(key + 10, seq);
-        rc = store_put(ctx->txn, STORE_PATIENT_EVENTS, key, 18, "", 0);
-    }
-    if (seq_out)
-        *seq_out = seq;
-    return rc;
+    return workflow_append_derived(ctx, ev, NULL, NULL, seq_out);
 }
 
 static inline int move_schedule(void *host, Huddle__TimerRecord *t)

@@ -138,17 +138,15 @@ static inline int tu_seed_events(const char *dir, Huddle__Event **evs, size_t n)
         Huddle__Event *ev = evs[i];
         uint64_t seq = store_next_seq(txn);
         ev->seq = seq;
-        uint8_t buf[4096], key[32];
+        uint8_t buf[4096];
         size_t len = huddle__event__get_packed_size(ev), nl = strlen(ev->subject->nhs_number);
-        if (len > sizeof buf || nl + 8 > sizeof key) {
+        if (len > sizeof buf) {
             rc = -1;
             break;
         }
         huddle__event__pack(ev, buf);
-        memcpy(key, ev->subject->nhs_number, nl);
-        store_key_u64(key + nl, seq);
         if (store_append(txn, buf, len, &seq) != STORE_OK ||
-            (nl && store_put(txn, STORE_PATIENT_EVENTS, key, nl + 8, "", 0) != STORE_OK))
+            (nl && store_patient_index(txn, ev->subject->nhs_number, seq) != STORE_OK))
             rc = -1;
     }
     if (rc == 0)

@@ -502,42 +502,12 @@ static int set_up(bench_t *b)
 static int emit(void *host, wf_ctx_t *ctx, Huddle__Event *ev, uint64_t *seq_out)
 {
     bench_t *b = host;
-    char msgid[40];
-    uint64_t seq = store_next_seq(ctx->txn);
-    snprintf(msgid, sizeof msgid, "derived-%" PRIu64, seq);
-    if (!ev->message_id || !ev->message_id[0])
-        ev->message_id = msgid;
-    if (!ev->correlation_id || !ev->correlation_id[0])
-        ev->correlation_id = (char *)(ctx->correlation_id ? ctx->correlation_id : "");
-    if (!ev->occurred_at_ms)
-        ev->occurred_at_ms = ctx->now_ms;
-    ev->seq = seq;
-    ev->received_at_ms = ctx->now_ms;
-    ev->derived = 1;
-    ev->cause_seq = ctx->cause_seq;
-    ev->sender = (char *)ctx->sender;
-    ev->sender_org = ctx->agent ? ctx->agent->org_ods : (char *)"";
-    ev->sender_role = ctx->agent ? ctx->agent->role : HUDDLE__ROLE__ROLE_UNSPECIFIED;
-    size_t len;
-    uint8_t *bytes = record_pack(&ev->base, &len);
-    if (!bytes)
-        return STORE_ENOMEM;
-    int rc = store_append(ctx->txn, bytes, len, &seq);
-    free(bytes);
-    const char *nhs = ev->subject ? ev->subject->nhs_number : NULL;
-    if (rc == STORE_OK && nhs && nhs[0] && strlen(nhs) <= 16) {
-        uint8_t key[24];
-        memcpy(key, nhs, strlen(nhs));
-        store_key_u64(key + strlen(nhs), seq);
-        rc = store_put(ctx->txn, STORE_PATIENT_EVENTS, key, strlen(nhs) + 8, "", 0);
-    }
+    int rc = workflow_append_derived(ctx, ev, NULL, NULL, seq_out);
     if (ev->payload_case == HUDDLE__EVENT__PAYLOAD_MDT_AGENDA) {
         b->items = (uint32_t)ev->mdt_agenda->n_items;
         b->minutes = ev->mdt_agenda->total_minutes;
         b->left = ev->mdt_agenda->left_waiting;
     }
-    if (seq_out)
-        *seq_out = seq;
     return rc;
 }
 
