@@ -161,7 +161,7 @@ static void test_mdt_cycle_with_synthetic_neighbourhood(void **state)
 
     /* each practice hears its own patients' outcomes, and nothing of the others' */
     for (int p = 0; p < PRACTICES; p++) {
-        char ods[8];
+        char ods[24];
         snprintf(ods, sizeof ods, "Z9900%d", p + 1);
         assert_int_equal(RUN(f, "huddle-gp", "listen", "--once", AS(f, f->gp[p])), 0);
         for (size_t i = 0; i < n; i++) {
