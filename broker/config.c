@@ -50,6 +50,7 @@ typedef struct {
 #define REFERRAL "Referrals and risk (DESIGN 5.1)"
 #define MDT "MDT sessions (DESIGN 5.2)"
 #define NOTIFY "Notifications (DESIGN 4)"
+#define DISCHARGE "Trusted assessments and discharge (DESIGN 5.3, 5.4)"
 
 /* Every option of the broker. Ranges guard against slips of the keyboard (16T for
  * 16G) and against what the libraries cannot take (ZMQ_HEARTBEAT_TTL stops at 6553 s). */
@@ -139,6 +140,21 @@ static const option_t options[] = {
     OPT(MDT, minutes_green, T_UINT, "5", 1, 120, "Agenda minutes for a GREEN item"),
     OPT(NOTIFY, non_delivery_after, T_DURATION, "5d", MINUTE, 365 * DAY,
         "A notification no agent of its addressee has acknowledged by then raises NON_DELIVERY to its sender"),
+    OPT(DISCHARGE, assessment_deadline, T_DURATION, "24h", MINUTE, 30 * DAY,
+        "A trusted assessment the provider has not answered by then is escalated to the episode's discharge hub"),
+    OPT(DISCHARGE, delay_reasons, T_STRING, "A,B,C,D1,D2,E,F,G,H,I,O", 1, CONFIG_CODES_MAX - 1,
+        "Delay reason codes an episode may carry, comma-separated, each 1-4 letters and digits; "
+        "the default is the delayed-transfer-of-care categories (A assessment, B public funding, "
+        "C further non-acute NHS care, D1 residential home, D2 nursing home, E care package at home, "
+        "F equipment and adaptations, G patient or family choice, H disputes, I housing, O other)"),
+    OPT(DISCHARGE, placement_review_first, T_DURATION, "7d", MINUTE, 365 * DAY,
+        "After a pathway 2 discharge, the first placement review falls due"),
+    OPT(DISCHARGE, placement_review_second, T_DURATION, "14d", MINUTE, 365 * DAY,
+        "After a pathway 2 discharge, the second placement review falls due"),
+    OPT(DISCHARGE, placement_alert, T_DURATION, "42d", MINUTE, 365 * DAY,
+        "A pathway 2 placement not ended this long after discharge is escalated to social care and the hub"),
+    OPT(DISCHARGE, follow_up_after, T_DURATION, "91d", MINUTE, 365 * DAY,
+        "After a pathway 1 discharge, the follow-up (still at home or not) falls due"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -431,10 +447,54 @@ static const struct {
     { "efi_mild_max", "efi_moderate_max", 1, true, "the eFI bands must rise" },
     { "tier_amber_score", "tier_red_score", 1, true, "AMBER must start below RED" },
     { "wait_red_limit", "wait_any_limit", 1, false, "a RED referral must be escalated no later than any other" },
+    { "placement_review_first", "placement_review_second", 1, true, "the placement reviews must come in order" },
+    { "placement_review_second", "placement_alert", 1, true, "the six-week alert comes after the reviews" },
 };
+
+/* The code list's rule: codes of 1-CONFIG_CODE_MAX letters and digits, separated by
+ * single commas, none twice, at most CONFIG_CODES_COUNT. Returns a reason, or NULL. */
+static const char *codes_problem(const char *list)
+{
+    const char *p = list;
+    size_t count = 0;
+    for (;;) {
+        size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+        if (n == 0 || n > CONFIG_CODE_MAX)
+            return "each code must be 1 to 4 letters and digits, separated by single commas";
+        for (const char *q = list; q < p; q += strcspn(q, ",") + 1)
+            if (strcspn(q, ",") == n && memcmp(q, p, n) == 0)
+                return "no code may be listed twice";
+        if (++count > CONFIG_CODES_COUNT)
+            return "at most 32 codes";
+        if (p[n] == '\0')
+            return NULL;
+        if (p[n] != ',')
+            return "each code must be 1 to 4 letters and digits, separated by single commas";
+        p += n + 1;
+    }
+}
+
+bool config_has_code(const char *list, const char *code)
+{
+    size_t n = strlen(code);
+    if (n == 0)
+        return false;
+    for (const char *q = list; *q; q += strcspn(q, ",")) {
+        if (*q == ',')
+            q++;
+        if (strcspn(q, ",") == n && memcmp(q, code, n) == 0)
+            return true;
+    }
+    return false;
+}
 
 int config_validate(const config_t *cfg, char *err, size_t errlen)
 {
+    const char *why = codes_problem(cfg->delay_reasons);
+    if (why) {
+        set_err(err, errlen, "delay_reasons (%s): %s", cfg->delay_reasons, why);
+        return CONFIG_ECONFLICT;
+    }
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const option_t *lo = find_option(rules[i].lower, strlen(rules[i].lower));
         const option_t *up = find_option(rules[i].upper, strlen(rules[i].upper));

@@ -45,6 +45,11 @@
 /* Capacities of the string options, with the NUL. */
 #define CONFIG_ENDPOINT_MAX 256
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_CODES_MAX 256
+/* A code of a coded list option (delay_reasons): at most this many bytes, at most
+ * CONFIG_CODES_COUNT codes. */
+#define CONFIG_CODE_MAX 4
+#define CONFIG_CODES_COUNT 32
 
 typedef enum {
     CONFIG_OK        = 0,
@@ -129,6 +134,13 @@ typedef struct {
     unsigned minutes_green;
     /* notifications (DESIGN 4) */
     int64_t non_delivery_after;         /* unacknowledged this long: NON_DELIVERY */
+    /* trusted assessments and discharge (DESIGN 5.3, 5.4) */
+    int64_t assessment_deadline;        /* unanswered this long: escalated to the hub */
+    char delay_reasons[CONFIG_CODES_MAX]; /* "A,B,...": the codes an episode may carry */
+    int64_t placement_review_first;     /* pathway 2 timers, from discharge */
+    int64_t placement_review_second;
+    int64_t placement_alert;
+    int64_t follow_up_after;            /* pathway 1 follow-up, from discharge */
 } config_t;
 
 /* Zeroes *cfg (padding included, so that configurations compare with memcmp) and sets
@@ -153,8 +165,12 @@ int config_parse_args(config_t *cfg, int argc, char *const argv[], config_action
 
 /* Checks between options: map_initial <= map_max, map_headroom < map_max / 2,
  * credit_default <= credit_max, query_limit_default <= query_limit_max,
- * heartbeat_ivl < heartbeat_timeout. */
+ * heartbeat_ivl < heartbeat_timeout, the eFI bands and tiers rising, the waits and
+ * placement timers in order, and delay_reasons a list of codes. */
 int config_validate(const config_t *cfg, char *err, size_t errlen);
+
+/* Whether code is one of a coded list option's codes (e.g. cfg->delay_reasons). */
+bool config_has_code(const char *list, const char *code);
 
 /* Usage and every option with its range, default and meaning. */
 void config_print_help(FILE *out, const char *prog);

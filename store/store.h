@@ -54,14 +54,22 @@ typedef enum {
     STORE_WAITING,           /* neighbourhood \0 referral_id → waiting-list entry */
     STORE_SESSIONS,          /* session_id → SessionRecord */
     STORE_ASSESSMENTS,       /* assessment_id → AssessmentRecord */
+    STORE_ASSESSMENT_BY_PROVIDER, /* provider_ods \0 submit seq (u64 BE) → assessment_id */
+    STORE_ASSESSMENT_BY_EPISODE,  /* episode_id \0 submit seq (u64 BE) → assessment_id */
+    STORE_DECLINES,          /* assessor_ods → DeclineCounter */
     STORE_EPISODES,          /* episode_id → EpisodeRecord */
     STORE_EPISODE_OPEN,      /* hospital_ods \0 episode_id → empty: open episodes */
+    STORE_EPISODE_OPEN_AREA, /* neighbourhood_id \0 episode_id → empty: open episodes of a
+                                neighbourhood's patients */
+    STORE_DISCHARGES,        /* 'H' hospital_ods \0 or 'N' neighbourhood_id \0, then discharged
+                                at (ms, u64 BE), episode_id → empty: discharged episodes */
     STORE_SUBSCRIPTIONS,     /* agent_id \0 name → SubscriptionRecord */
     STORE_AGENTS,            /* agent_id → AgentRecord */
     STORE_AGENT_KEYS,        /* CURVE public key (32 bytes) → agent_id */
     STORE_PRACTICES,         /* practice ODS → PracticeRecord */
     STORE_NEIGHBOURHOODS,    /* neighbourhood_id → NeighbourhoodRecord */
     STORE_AGREEMENTS,        /* agreement_id → TrustAgreementRecord */
+    STORE_AGREEMENT_PAIRS,   /* assessor_ods \0 provider_ods \0 agreement_id → empty */
     STORE_TIMERS,            /* due_ms (u64 BE) timer_id (u64 BE) → TimerRecord */
     STORE_AUDIT,             /* audit_id (u64 BE) → AuditRecord */
     STORE_AUDIT_BY_PATIENT,  /* nhs_number audit_id (u64 BE) → empty */

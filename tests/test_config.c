@@ -630,6 +630,20 @@ static void test_validate(void **state)
           "heartbeat_ivl (15s) must be less than heartbeat_timeout (15s)" },
         { "heartbeat_timeout", "5s", CONFIG_ECONFLICT, "heartbeat_ivl (5s) must be less than" },
         { "map_headroom", "1G", CONFIG_OK, NULL },
+        { "placement_review_first", "14d", CONFIG_ECONFLICT,
+          "placement_review_first (14d) must be less than placement_review_second (14d)" },
+        { "placement_review_second", "42d", CONFIG_ECONFLICT,
+          "placement_review_second (42d) must be less than placement_alert (42d)" },
+        { "delay_reasons", "A,B,X12", CONFIG_OK, NULL },
+        { "delay_reasons", "A,,B", CONFIG_ECONFLICT, "delay_reasons (A,,B): each code must be 1 to 4" },
+        { "delay_reasons", "A,B,", CONFIG_ECONFLICT, "delay_reasons (A,B,): each code must be 1 to 4" },
+        { "delay_reasons", "D1 ,E", CONFIG_ECONFLICT, "delay_reasons (D1 ,E): each code" },
+        { "delay_reasons", "LONG5", CONFIG_ECONFLICT, "delay_reasons (LONG5): each code" },
+        { "delay_reasons", "D1,E,D1", CONFIG_ECONFLICT, "delay_reasons (D1,E,D1): no code may be listed twice" },
+        { "delay_reasons", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32",
+          CONFIG_OK, NULL },
+        { "delay_reasons", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33",
+          CONFIG_ECONFLICT, "delay_reasons (1,2," },
     };
     config_t c;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -646,6 +660,22 @@ static void test_validate(void **state)
     assert_true(starts_with(err, "map_headroom (1M) must be less than half of map_max (2M)"));
     assert_int_equal(config_set(&c, "map_headroom", "1023K", NULL, 0), CONFIG_OK);
     assert_int_equal(config_validate(&c, err, sizeof err), CONFIG_OK);
+}
+
+/* A coded list holds whole codes only. */
+static void test_has_code(void **state)
+{
+    (void)state;
+    config_t c;
+    config_defaults(&c);
+    assert_true(config_has_code(c.delay_reasons, "A"));
+    assert_true(config_has_code(c.delay_reasons, "D2"));
+    assert_true(config_has_code(c.delay_reasons, "O"));
+    assert_false(config_has_code(c.delay_reasons, "D"));
+    assert_false(config_has_code(c.delay_reasons, "D3"));
+    assert_false(config_has_code(c.delay_reasons, ""));
+    assert_false(config_has_code(c.delay_reasons, "A,B"));
+    assert_false(config_has_code(c.delay_reasons, "a"));
 }
 
 static void test_strerror(void **state)
@@ -676,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_example_is_the_defaults),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_has_code),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests_name("config", tests, group_setup, group_teardown);
