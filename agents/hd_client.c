@@ -615,6 +615,33 @@ int hd_client_admin(hd_client_t *self, const Huddle__Admin *cmd, Huddle__Answer 
     return answer_request(self, &f, answer);
 }
 
+int hd_client_clock_set(hd_client_t *self, int64_t now_ms, int64_t advance_ms, int64_t *server_now_ms)
+{
+    if (!self || now_ms < 0 || advance_ms < 0)
+        return HD_CLIENT_EINVAL;
+    Huddle__Frame f, *reply;
+    Huddle__ClockSet cs = HUDDLE__CLOCK_SET__INIT;
+    cs.now_ms = now_ms;
+    cs.advance_ms = advance_ms;
+    codec_frame_init(&f, ++self->next_corr);
+    f.body_case = HUDDLE__FRAME__BODY_CLOCK_SET;
+    f.clock_set = &cs;
+    int rc = request(self, &f, self->cfg.publish_retries, &reply, NULL);
+    if (rc)
+        return rc;
+    if (reply->body_case == HUDDLE__FRAME__BODY_PONG) {
+        if (server_now_ms)
+            *server_now_ms = reply->pong->server_time_ms;
+    } else if (reply->body_case == HUDDLE__FRAME__BODY_REJECTED) {
+        hd_conn_copy_rejection(&self->last_rejection, reply->rejected);
+        rc = HD_CLIENT_EREJECTED;
+    } else {
+        rc = HD_CLIENT_EPROTO;
+    }
+    codec_frame_free(&reply);
+    return rc;
+}
+
 void hd_client_answer_free(Huddle__Answer **answer_p)
 {
     if (!answer_p || !*answer_p)

@@ -252,6 +252,12 @@ int hd_client_query(hd_client_t *self, const Huddle__Query *q, Huddle__Answer **
 int hd_client_admin(hd_client_t *self, const Huddle__Admin *cmd, Huddle__Answer **answer);
 void hd_client_answer_free(Huddle__Answer **answer_p);
 
+/* Moves the clock of a broker started in test mode: to now_ms (0 = leave it), then
+ * advance_ms forward; timers that fall due fire before the answer. *server_now_ms (may
+ * be NULL) is the broker's clock afterwards. A broker not in test mode refuses it
+ * (HD_CLIENT_EREJECTED, FORBIDDEN). */
+int hd_client_clock_set(hd_client_t *self, int64_t now_ms, int64_t advance_ms, int64_t *server_now_ms);
+
 /* "REJECT_CODE_INVALID" -> "INVALID"; "UNKNOWN" for a value the schema lacks. */
 const char *hd_client_reject_name(Huddle__RejectCode code);
 

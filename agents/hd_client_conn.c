@@ -439,6 +439,10 @@ static int route(hd_client_t *c, Huddle__Frame *f, uint64_t wait_corr, Huddle__F
         return rc == HD_CLIENT_EINTR ? rc : 0;
     }
     case HUDDLE__FRAME__BODY_PONG:
+        if (wait_corr && f->corr == wait_corr) { /* the answer to a ClockSet */
+            *reply = f;
+            return 1;
+        }
         codec_frame_free(&f);
         return 0;
     case HUDDLE__FRAME__BODY_BYE:

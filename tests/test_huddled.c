@@ -192,6 +192,33 @@ static void test_publish_subscribe_in_order(void **state)
     hd_client_destroy(&sub);
 }
 
+/* `huddle clock` moves a test-mode broker's clock; a broker not in test mode refuses. */
+static void test_clock_tool(void **state)
+{
+    fx_t *f = *state;
+    setenv("HUDDLE_SERVER_KEY", f->broker_pub, 1);
+    setenv("HUDDLE_SECRET_KEY", find_agent("ops")->sec, 1);
+    char out[512];
+    const char *set[] = {"huddle", "clock", "--endpoint", f->broker.endpoint, "--set", "2030-01-01T00:00:00Z",
+                         "--advance", "91d", NULL};
+    assert_int_equal(tu_run(set, out, sizeof out), 0);
+    assert_non_null(strstr(out, "broker clock 2030-04-02T00:00:00"));
+    const char *more[] = {"huddle", "clock", "--endpoint", f->broker.endpoint, "--advance", "36h", NULL};
+    assert_int_equal(tu_run(more, out, sizeof out), 0);
+    assert_non_null(strstr(out, "broker clock 2030-04-03T12:00:00"));
+    const char *bad[] = {"huddle", "clock", "--endpoint", f->broker.endpoint, "--advance", "-1d", NULL};
+    assert_int_equal(tu_run(bad, out, sizeof out), 2);
+
+    tu_broker_stop(&f->broker, SIGTERM);
+    const char *no_test[] = {"--test-mode", "no", NULL};
+    assert_int_equal(tu_broker_start(&f->broker, f->dir, no_test), 0);
+    const char *refused[] = {"huddle", "clock", "--endpoint", f->broker.endpoint, "--advance", "1d", NULL};
+    assert_int_equal(tu_run(refused, out, sizeof out), 1);
+    assert_null(strstr(out, "broker clock"));
+    unsetenv("HUDDLE_SERVER_KEY");
+    unsetenv("HUDDLE_SECRET_KEY");
+}
+
 static void test_two_filters(void **state)
 {
     fx_t *f = *state;
@@ -671,6 +698,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_broker_per_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_codes_from_real_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_drains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_tool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_kill9_loses_nothing_accepted, setup, teardown),
     };
     return cmocka_run_group_tests_name("huddled", tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /*
  * cmd_pubsub — `huddle publish` and `huddle subscribe`: the smallest agents there are,
  * for trying a running broker by hand (`make run` in one terminal, one of these in each
- * of two others) and as worked examples of the client library (agents/hd_client.h).
+ * of two others) and as worked examples of the client library (agents/hd_client.h);
+ * and `huddle clock`, which moves the clock of a broker started in test mode, so that
+ * a walkthrough or a test reaches a deadline days away in a moment.
  *
  * Owns: their options (one table per command), output lines and exit codes: 0 done,
  * 1 the broker refused or could not be reached (a sentence on stderr), 2 bad usage.
@@ -28,9 +30,10 @@
 struct opts;
 int cmd_publish(const struct opts *o, char **argv);
 int cmd_subscribe(const struct opts *o, char **argv);
+int cmd_clock(const struct opts *o, char **argv);
 
 typedef struct {
-    const char *endpoint, *agent, *topic, *message_id, *name;
+    const char *endpoint, *agent, *topic, *message_id, *name, *set, *advance;
     long count, credit;
     bool from_start, help;
 } pubsub_opts_t;
@@ -59,6 +62,14 @@ static const options_row_t subscribe_options[] = {
     OPT("--from-start", "", FLAG, from_start, "a new subscription starts at the first event in the log"),
     OPT("--count", "N", NUMBER, count, "stop after N deliveries (default: until Ctrl-C)"),
     OPT("--credit", "C", NUMBER, credit, "deliveries in flight before an ack (default: the broker's)"),
+    OPT("--help", "", FLAG, help, "show this help"),
+};
+
+static const options_row_t clock_options[] = {
+    OPT("--endpoint", "E", TEXT, endpoint, "broker address (default " HD_CLIENT_ENDPOINT_DEFAULT ")"),
+    OPT("--agent", "ID", TEXT, agent, "agent id to claim (default none: the key names the agent)"),
+    OPT("--set", "TIME", TEXT, set, "set the clock to TIME, RFC 3339 UTC (2026-11-23T09:00:00Z)"),
+    OPT("--advance", "DURATION", TEXT, advance, "then move it forward: a number with s, m, h or d (91d)"),
     OPT("--help", "", FLAG, help, "show this help"),
 };
 
@@ -119,7 +130,7 @@ int cmd_publish(const struct opts *o, char **argv)
     (void)o;
     static const char what[] = "Publishes TEXT as a MESSAGE event and prints \"accepted seq N\" (or \"duplicate of "
                                "seq N\")\nonce the broker has stored it durably.";
-    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, "demo", NULL, NULL, 1, 0, false, false};
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, "demo", NULL, NULL, NULL, NULL, 1, 0, false, false};
     char *text = NULL;
     size_t n_text;
     if (options_parse(publish_options, N_OPTS(publish_options), argv, &po, NULL, &text, 1, &n_text) ||
@@ -200,7 +211,7 @@ int cmd_subscribe(const struct opts *o, char **argv)
     static const char what[] = "Attaches to a durable subscription and prints one line per delivery, acking each,\n"
                                "until --count deliveries or Ctrl-C. Run it again with the same --name to resume\n"
                                "after the last ack.";
-    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, "demo", NULL, "demo", 0, 0, false, false};
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, "demo", NULL, "demo", NULL, NULL, 0, 0, false, false};
     if (options_parse(subscribe_options, N_OPTS(subscribe_options), argv, &po, NULL, NULL, 0, NULL)) {
         usage(stderr, "subscribe", "", what, subscribe_options, N_OPTS(subscribe_options));
         return 2;
@@ -253,6 +264,75 @@ int cmd_subscribe(const struct opts *o, char **argv)
         hd_client_ack(c, d.subscription, d.seq);
         hd_delivery_release(&d);
         got++;
+    }
+    hd_client_destroy(&c);
+    return status;
+}
+
+/* "91d", "36h", "15m", "30s" as milliseconds; -1 when malformed or over a year. */
+static int64_t parse_duration(const char *text)
+{
+    static const struct {
+        char unit;
+        int64_t ms;
+    } units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}};
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (end == text || n < 0 || *text == '-' || *text == '+' || !end[0] || end[1])
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (*end == units[i].unit)
+            return (int64_t)n * units[i].ms <= 366 * 86400000LL ? (int64_t)n * units[i].ms : -1;
+    return -1;
+}
+
+int cmd_clock(const struct opts *o, char **argv)
+{
+    (void)o;
+    static const char what[] = "Moves the clock of a broker started with --test-mode: to --set TIME, then forward by\n"
+                               "--advance; timers falling due fire at once. Prints the broker's clock afterwards.\n"
+                               "A broker not in test mode refuses it.";
+    pubsub_opts_t po = {HD_CLIENT_ENDPOINT_DEFAULT, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, false, false};
+    int64_t set = 0, advance = 0;
+    int bad = options_parse(clock_options, N_OPTS(clock_options), argv, &po, NULL, NULL, 0, NULL);
+    if (!bad && !po.help) {
+        if (!po.set && !po.advance) {
+            fprintf(stderr, "huddle: clock: give --set, --advance or both\n");
+            bad = 1;
+        } else if (po.set && (hd_time_parse(po.set, strlen(po.set), &set) || set <= 0)) {
+            fprintf(stderr, "huddle: clock: --set: expected a time like 2026-11-23T09:00:00Z, got \"%s\"\n", po.set);
+            bad = 1;
+        } else if (po.advance && (advance = parse_duration(po.advance)) < 0) {
+            fprintf(stderr, "huddle: clock: --advance: expected a number with s, m, h or d up to a year, got \"%s\"\n",
+                    po.advance);
+            bad = 1;
+        }
+    }
+    if (bad) {
+        usage(stderr, "clock", "", what, clock_options, N_OPTS(clock_options));
+        return 2;
+    }
+    if (po.help) {
+        usage(stdout, "clock", "", what, clock_options, N_OPTS(clock_options));
+        return 0;
+    }
+    hd_client_t *c = NULL;
+    if (open_client(&po, "huddle-clock", &c))
+        return 1;
+    int64_t now = 0;
+    int rc = hd_client_clock_set(c, set, advance, &now);
+    int status = 0;
+    if (rc == HD_CLIENT_EREJECTED) {
+        const hd_rejection_t *r = hd_client_last_rejection(c);
+        fprintf(stderr, "huddle: clock refused %s: %s\n", hd_client_reject_name(r->code), r->reason);
+        status = 1;
+    } else if (rc) {
+        fprintf(stderr, "huddle: clock: %s\n", hd_client_strerror(rc));
+        status = 1;
+    } else {
+        char buf[40];
+        hd_time_format(now, buf, sizeof buf);
+        printf("broker clock %s\n", buf);
     }
     hd_client_destroy(&c);
     return status;

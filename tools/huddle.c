@@ -40,6 +40,7 @@ static int cmd_version(const opts_t *o, char **argv);
 /* tools/cmd_pubsub.c */
 int cmd_publish(const opts_t *o, char **argv);
 int cmd_subscribe(const opts_t *o, char **argv);
+int cmd_clock(const opts_t *o, char **argv);
 /* tools/cmd_bench.c */
 int cmd_bench(const opts_t *o, char **argv);
 /* tools/cmd_bench_agenda.c */
@@ -75,6 +76,7 @@ static const command_t commands[] = {
     {"access", "[--help]", -1, "print who may publish, receive and query what, as Markdown", cmd_access},
     {"publish", "[OPTIONS] TEXT", -1, "publish a MESSAGE event to a running broker (--help for options)", cmd_publish},
     {"subscribe", "[OPTIONS]", -1, "print a subscription's deliveries as they come, acking each", cmd_subscribe},
+    {"clock", "[OPTIONS]", -1, "move the clock of a broker in test mode (--set, --advance)", cmd_clock},
     {"bench", "[OPTIONS]", -1, "measure throughput and latency against a broker; one JSON line", cmd_bench},
     {"bench-agenda", "[OPTIONS]", -1, "time building MDT agendas from a long waiting list; one JSON line",
      cmd_bench_agenda},
