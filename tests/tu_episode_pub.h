@@ -321,6 +321,24 @@ static inline unsigned tu_ep_count(fx_t *f, int kind, int timer_kind, const char
     return n;
 }
 
+/* Takes every delivery queued for rid and counts them by event kind into counts
+ * (EVENT_KIND values below 128). */
+static inline void tu_ep_delivered(fx_t *f, const char *rid, unsigned counts[128])
+{
+    memset(counts, 0, 128 * sizeof counts[0]);
+    /* deliveries with patient data wait for the commit of their audit records */
+    for (size_t before = SIZE_MAX; before != queued(f, rid);) {
+        before = queued(f, rid);
+        broker_commit(f->b);
+    }
+    for (Huddle__Frame *d; (d = take(f, rid)) != NULL;) {
+        assert_int_equal(d->body_case, HUDDLE__FRAME__BODY_DELIVER);
+        if ((unsigned)d->deliver->event->kind < 128)
+            counts[d->deliver->event->kind]++;
+        codec_frame_free(&d);
+    }
+}
+
 /* An episode of hospital (hub hub) admitted at admitted_ms, published NOT_READY: the
  * update's seq. t stays for the episode's next steps. */
 static inline uint64_t tu_ep_admit(fx_t *f, tu_episode_t *t, const char *hub, const char *hospital,
