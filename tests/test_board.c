@@ -185,6 +185,25 @@ static void test_hospital_board(void **state)
     codec_frame_free(&a);
 }
 
+/* The admin's STATS answer. */
+__attribute__((noinline)) static Huddle__Frame *stats(fx_t *f)
+{
+    Huddle__Query q = HUDDLE__QUERY__INIT;
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
+    return fx_query(f, "ops", &q);
+}
+
+/* The broker's counters count open episodes. */
+static void test_stats_count_open_episodes(void **state)
+{
+    fx_t *f = *state;
+    seed(f);
+    Huddle__Frame *a = stats(f);
+    assert_int_equal(a->body_case, HUDDLE__FRAME__BODY_ANSWER);
+    assert_int_equal(a->answer->stats->episodes_open, 7); /* six at RXH, one at RYY */
+    codec_frame_free(&a);
+}
+
 static void test_paging(void **state)
 {
     fx_t *f = *state;
@@ -389,6 +408,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hospital_board, tu_ep_setup, tu_ep_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_count_open_episodes, tu_ep_setup, tu_ep_teardown),
         cmocka_unit_test_setup_teardown(test_paging, tu_ep_setup, tu_ep_teardown),
         cmocka_unit_test_setup_teardown(test_neighbourhood_boards, tu_ep_setup, tu_ep_teardown),
         cmocka_unit_test_setup_teardown(test_who_may_read, tu_ep_setup, tu_ep_teardown),

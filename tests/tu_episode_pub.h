@@ -146,7 +146,7 @@ static inline Huddle__Event *tu_follow_up(tu_follow_up_t *t, const char *episode
 #define HOUR_MS (60 * MIN_MS)
 
 /* Two hospitals' hubs, the practices and teams of nb-north (council E08000026) and
- * nb-south (E08000027), social care of each council, and two care providers. */
+ * nb-south (E08000027), social care of each council, two care providers and an admin. */
 static tu_agent_t ep_agents[] = {
     {.id = "hub-rxh", .role = HUDDLE__ROLE__ROLE_DISCHARGE_HUB, .org = "RXH", .hospital = "RXH"},
     {.id = "hub-ryy", .role = HUDDLE__ROLE__ROLE_DISCHARGE_HUB, .org = "RYY", .hospital = "RYY"},
@@ -160,6 +160,7 @@ static tu_agent_t ep_agents[] = {
     {.id = "sc-s", .role = HUDDLE__ROLE__ROLE_SOCIAL_CARE, .org = "E08000027", .la = "E08000027"},
     {.id = "cp-home", .role = HUDDLE__ROLE__ROLE_CARE_PROVIDER, .org = "VHOME1"},
     {.id = "cp-other", .role = HUDDLE__ROLE__ROLE_CARE_PROVIDER, .org = "VCARE2"},
+    {.id = "ops", .role = HUDDLE__ROLE__ROLE_ADMIN, .org = "X26"},
 };
 
 #define N_EP_AGENTS (sizeof ep_agents / sizeof ep_agents[0])
