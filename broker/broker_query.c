@@ -7,14 +7,15 @@
  * trail by patient, agent or time range) and PATIENT_TIMELINE (the events about one
  * patient that the asker may see, each held to the same scope rule as a delivery).
  * The workflow queries are answered by their workflows (wf_queries: the waiting list
- * and referral history by referral_query.c); a kind whose workflow is not built yet
- * (agenda, board, ...) is answered INVALID, saying so.
+ * and referral history by referral_query.c, the agenda by mdt.c, the discharge board by
+ * board.c); a kind whose workflow is not built yet is answered INVALID, saying so.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
 #include "audit.h"
+#include "board.h"
 #include "broker_internal.h"
 #include "codec.h"
 #include "hd_time.h"
@@ -62,6 +63,7 @@ static void answer_stats(broker_t *b, const session_t *s, uint64_t corr)
     sx.subscriptions_attached = attached;
     sx.in_flight = in_flight;
     sx.timers_pending = st.entries[STORE_TIMERS];
+    sx.episodes_open = st.entries[STORE_EPISODE_OPEN];
     sx.started_at_ms = b->started_ms;
     sx.uptime_ms = hd_time_now_ms() - b->started_ms;
     sx.batches_committed = b->c.batches - b->c.commit_failures;
@@ -307,6 +309,7 @@ static const struct {
     {HUDDLE__QUERY_KIND__QUERY_KIND_WAITING_LIST, referral_query_waiting},
     {HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY, referral_query_history},
     {HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA, mdt_query_agenda},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_BOARD, board_query},
 };
 
 /* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */

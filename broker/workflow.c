@@ -10,13 +10,10 @@
 
 #include "record.h"
 
+#include "episode.h"
 #include "mdt.h"
 #include "notify.h"
 #include "referral.h"
-
-/* Agents' clocks may run ahead of the broker's by this much before occurred_at is
- * called impossible. */
-#define CLOCK_SKEW_MS (5 * 60 * 1000)
 
 #define MESSAGE_TOPIC_MAX 64
 #define MESSAGE_TEXT_MAX 4000
@@ -44,6 +41,10 @@ static const wf_kind_t kinds[] = {
     {KIND(MDT_OUTCOME_RECORDED), PAYLOAD(MDT_OUTCOME), mdt_outcome_check, mdt_outcome_apply},
     {KIND(MDT_SESSION_CLOSED), PAYLOAD(MDT_SESSION_CLOSE), mdt_close_check, mdt_close_apply},
     {KIND(MDT_REVIEW_DUE), PAYLOAD(MDT_REVIEW_DUE), NULL, NULL},
+    /* discharge (episode.h) */
+    {KIND(EPISODE_UPDATED), PAYLOAD(EPISODE_UPDATE), episode_update_check, episode_update_apply},
+    {KIND(PLACEMENT_REPORTED), PAYLOAD(PLACEMENT_REPORT), episode_placement_check, episode_placement_apply},
+    {KIND(FOLLOW_UP_REPORTED), PAYLOAD(FOLLOW_UP_REPORT), episode_follow_up_check, episode_follow_up_apply},
     /* timers, escalations, notifications (notify.h) */
     {KIND(TIMER_FIRED), PAYLOAD(TIMER_FIRED), NULL, NULL},
     {KIND(ESCALATION_RAISED), PAYLOAD(ESCALATION), NULL, NULL},
@@ -118,7 +119,7 @@ int workflow_check_envelope(const Huddle__Event *ev, int64_t now_ms, reject_t *r
                       "only the broker writes this kind");
     if (ev->payload_case != k->payload)
         return reject(r, invalid, "publish.event.payload", "the payload does not match the kind");
-    if (ev->occurred_at_ms < 0 || ev->occurred_at_ms > now_ms + CLOCK_SKEW_MS)
+    if (ev->occurred_at_ms < 0 || ev->occurred_at_ms > now_ms + WF_CLOCK_SKEW_MS)
         return reject(r, invalid, "publish.event.occurred_at_ms", "in the future or negative");
     return 0;
 }
@@ -227,6 +228,10 @@ static const struct {
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_RED, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_ANY, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW, mdt_fire_review},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_PLACEMENT_REVIEW_7D, episode_fire_timer},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_PLACEMENT_REVIEW_14D, episode_fire_timer},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_PLACEMENT_ALERT_42D, episode_fire_timer},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_FOLLOW_UP_91D, episode_fire_timer},
 };
 
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)

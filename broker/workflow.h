@@ -37,6 +37,11 @@ typedef struct {
 int reject(reject_t *r, Huddle__RejectCode code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Agents' clocks may run ahead of the broker's by this much: an occurred_at, or a
+ * time a workflow takes from an agent (an admission, a discharge), later than now by
+ * more than this is in the future. */
+#define WF_CLOCK_SKEW_MS (5 * 60 * 1000)
+
 /* Assigned ids (referral, session) are at most this long, with the NUL. */
 #define WF_ID_MAX 33
 

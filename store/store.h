@@ -62,7 +62,8 @@ typedef enum {
     STORE_EPISODE_OPEN_AREA, /* neighbourhood_id \0 episode_id → empty: open episodes of a
                                 neighbourhood's patients */
     STORE_DISCHARGES,        /* 'H' hospital_ods \0 or 'N' neighbourhood_id \0, then discharged
-                                at (ms, u64 BE), episode_id → empty: discharged episodes */
+                                at (ms, u64 BE), episode_id → discharged episodes' pathway,
+                                placement and follow-up (4 bytes, layout in episode.c) */
     STORE_SUBSCRIPTIONS,     /* agent_id \0 name → SubscriptionRecord */
     STORE_AGENTS,            /* agent_id → AgentRecord */
     STORE_AGENT_KEYS,        /* CURVE public key (32 bytes) → agent_id */

@@ -202,7 +202,7 @@ static void test_invalid_events_named(void **state)
     publish(f, "p1", "m-1", "");
     publish(f, "p1", "m-2", "bad topic!");
     publish_full(f, "p1", "m-3", "news", HUDDLE__EVENT_KIND__EVENT_KIND_UNSPECIFIED, 0);
-    publish_full(f, "p1", "m-4", "news", HUDDLE__EVENT_KIND__EVENT_KIND_FOLLOW_UP_REPORTED, 0); /* no workflow yet */
+    publish_full(f, "p1", "m-4", "news", HUDDLE__EVENT_KIND__EVENT_KIND_FOLLOW_UP_REPORTED, 0); /* another kind's payload */
     publish_full(f, "p1", "m-5", "news", HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED, 0);
     publish_full(f, "p1", "m-6", "news", HUDDLE__EVENT_KIND__EVENT_KIND_MESSAGE, hd_time_now_ms() + 3600000);
     broker_commit(f->b);
@@ -211,7 +211,7 @@ static void test_invalid_events_named(void **state)
     expect_rejected(f, "p1", INVALID, "publish.event.message.topic");
     expect_rejected(f, "p1", INVALID, "publish.event.message.topic");
     expect_rejected(f, "p1", INVALID, "publish.event.kind");
-    expect_rejected(f, "p1", INVALID, "publish.event.kind");
+    expect_rejected(f, "p1", INVALID, "publish.event.payload");
     expect_rejected(f, "p1", HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN, "publish.event.kind");
     expect_rejected(f, "p1", INVALID, "publish.event.occurred_at_ms");
 
@@ -432,7 +432,7 @@ static void test_timers_fire_once_under_test_clock(void **state)
     Huddle__Scope sc = HUDDLE__SCOPE__INIT;
     sc.practice_ods = S("A81001"); /* the subscriber's practice: in its scope */
     tr.scope = &sc;
-    tr.kind = HUDDLE__TIMER_KIND__TIMER_KIND_FOLLOW_UP_91D;
+    tr.kind = HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED; /* claimed by no workflow: a plain TIMER_FIRED */
     tr.due_at_ms = t0 + 91LL * 86400000;
     assert_int_equal(broker_schedule(f->b, &tr), STORE_OK);
     assert_int_equal(tr.timer_id, 1);
@@ -454,7 +454,7 @@ static void test_timers_fire_once_under_test_clock(void **state)
     const Huddle__Event *ev = d->deliver->event;
     assert_int_equal(ev->kind, HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED);
     assert_int_equal(ev->timer_fired->timer_id, 1);
-    assert_int_equal(ev->timer_fired->kind, HUDDLE__TIMER_KIND__TIMER_KIND_FOLLOW_UP_91D);
+    assert_int_equal(ev->timer_fired->kind, HUDDLE__TIMER_KIND__TIMER_KIND_UNSPECIFIED);
     assert_int_equal(ev->timer_fired->due_at_ms, tr.due_at_ms);
     assert_true(ev->derived);
     codec_frame_free(&d);
