@@ -397,7 +397,7 @@ int discharge_args_episode_id(const char *text, char why[DISCHARGE_WHY_LEN])
     }
     char local[DISCHARGE_WHY_LEN];
     if (local_id_check(colon + 1, strlen(colon + 1), local)) {
-        snprintf(why, DISCHARGE_WHY_LEN, "the episode's %.180s", local);
+        snprintf(why, DISCHARGE_WHY_LEN, "in the episode id, %.170s", local);
         return -1;
     }
     return 0;
