@@ -1,7 +1,8 @@
 /*
- * agent_cli — what the agent programs (huddle-gp, huddle-coordinator) share on the
- * command line: the connection options and their option-table rows, reading the keys
- * they name, opening a session, the one way a refusal is printed, and the exit codes.
+ * agent_cli — what the agent programs (huddle-gp, huddle-coordinator, huddle-discharge,
+ * huddle-assessor, huddle-provider) share on the command line: the connection options
+ * and their option-table rows, reading the keys they name, opening a session, the one
+ * way a refusal is printed, and the exit codes.
  *
  * Keys: --server-key FILE (the broker's public key, a .pub file) and --key FILE (this
  * agent's secret key, a .key file, or the PREFIX both files share; a .pub beside it

@@ -1,7 +1,7 @@
 /*
- * gp_csv — see gp_csv.h. Two layers: a record reader (RFC 4180 into NUL-terminated
- * fields, with the first structural problem of each field), then the column table,
- * which types each field and checks it.
+ * gp_csv — see gp_csv.h. Two layers: csv_record's records (RFC 4180 into
+ * NUL-terminated fields, with the first structural problem of each field), then the
+ * column table, which types each field and checks it.
  */
 #include "gp_csv.h"
 
@@ -13,11 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csv_record.h"
 #include "hd_time.h"
-
-#define MAX_FIELDS 64    /* fields kept per record; more are counted, not stored */
-#define FIELD_MAX 4096   /* bytes kept per field; a longer field is refused */
-#define PROBLEM_LEN 128
 
 /* ---- the columns ---------------------------------------------------------------- */
 
@@ -57,226 +54,18 @@ static const column_t columns[N_COLUMNS] = {
     {"referring_clinician", T_TEXT, 0, GP_CSV_CLINICIAN_MAX, AT(referring_clinician), "name and role of the referrer, at most 128 bytes"},
 };
 
-/* ---- the reader ------------------------------------------------------------------ */
-
 struct gp_csv {
-    FILE *fp;
+    csv_record_t *rec;
     const char *name;
-    unsigned long line;      /* line of the next character */
-    int pushed;              /* a character read ahead, or EOF - 1 for none */
     int year;                /* this year, for birth_year */
-    /* the record just read */
-    char *buf;               /* the fields, each NUL-terminated */
-    size_t len, cap;
-    size_t n_fields;         /* including those not stored */
-    size_t start[MAX_FIELDS];
-    bool quoted[MAX_FIELDS];
-    char problem[MAX_FIELDS][PROBLEM_LEN]; /* the first structural problem of each field */
-    unsigned long record_line;
     size_t n_header;         /* fields in the header */
     int field_of[N_COLUMNS]; /* the field holding each column, or -1 when absent */
 };
 
-#define NO_CHAR (EOF - 1)
-
-static int next_char(gp_csv_t *r)
-{
-    int c = r->pushed;
-    if (c != NO_CHAR)
-        r->pushed = NO_CHAR;
-    else
-        c = getc(r->fp);
-    return c;
-}
-
-static int append(gp_csv_t *r, char c)
-{
-    if (r->len + 1 >= r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        char *grown = realloc(r->buf, cap);
-        if (!grown)
-            return -1;
-        r->buf = grown;
-        r->cap = cap;
-    }
-    r->buf[r->len++] = c;
-    return 0;
-}
-
-static void field_problem(gp_csv_t *r, const char *what)
-{
-    size_t f = r->n_fields;
-    if (f < MAX_FIELDS && !r->problem[f][0])
-        snprintf(r->problem[f], PROBLEM_LEN, "%s", what);
-}
-
-/* Adds one byte to the current field (kept up to FIELD_MAX bytes). */
-static int field_byte(gp_csv_t *r, char c)
-{
-    size_t f = r->n_fields;
-    if (f >= MAX_FIELDS)
-        return 0;
-    if (r->len - r->start[f] >= FIELD_MAX) {
-        field_problem(r, "longer than 4096 bytes");
-        return 0;
-    }
-    return append(r, c);
-}
-
-static int field_begin(gp_csv_t *r)
-{
-    size_t f = r->n_fields;
-    if (f < MAX_FIELDS) {
-        r->start[f] = r->len;
-        r->quoted[f] = false;
-        r->problem[f][0] = '\0';
-    }
-    return 0;
-}
-
-static int field_end(gp_csv_t *r)
-{
-    if (r->n_fields < MAX_FIELDS && append(r, '\0'))
-        return -1;
-    r->n_fields++;
-    return 0;
-}
-
-/* After a CR: a following LF belongs to the same line end. */
-static void eat_lf(gp_csv_t *r)
-{
-    int c = next_char(r);
-    if (c != '\n')
-        r->pushed = c;
-}
-
-/* One record into r: 1, 0 at the end of the file, GP_CSV_EIO or GP_CSV_ENOMEM. */
-static int read_record(gp_csv_t *r)
-{
-    enum { START, UNQUOTED, QUOTED, AFTER_QUOTE } st = START;
-    r->len = 0;
-    r->n_fields = 0;
-    r->record_line = r->line;
-    int c = next_char(r);
-    if (c == EOF)
-        return ferror(r->fp) ? GP_CSV_EIO : 0;
-    field_begin(r);
-    for (;; c = next_char(r)) {
-        if (c == EOF) {
-            if (ferror(r->fp))
-                return GP_CSV_EIO;
-            if (st == QUOTED)
-                field_problem(r, "quoted field not closed before the end of the file");
-            return field_end(r) ? GP_CSV_ENOMEM : 1;
-        }
-        int rc = 0;
-        if (st == QUOTED) {
-            if (c == '"') {
-                st = AFTER_QUOTE;
-                continue;
-            }
-            if (c == '\r') { /* a line break inside quotes is data: kept as LF */
-                eat_lf(r);
-                c = '\n';
-            }
-            if (c == '\n')
-                r->line++;
-            rc = field_byte(r, (char)c);
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r')
-                eat_lf(r);
-            r->line++;
-            return field_end(r) ? GP_CSV_ENOMEM : 1;
-        } else if (c == ',') {
-            if (field_end(r))
-                return GP_CSV_ENOMEM;
-            field_begin(r);
-            st = START;
-        } else if (st == AFTER_QUOTE) {
-            if (c == '"') { /* a doubled quote: one quote in the text */
-                rc = field_byte(r, '"');
-                st = QUOTED;
-            } else {
-                field_problem(r, "text after the closing quote (a quote inside a quoted field is written twice)");
-                rc = field_byte(r, (char)c);
-            }
-        } else if (st == START && c == '"') {
-            if (r->n_fields < MAX_FIELDS)
-                r->quoted[r->n_fields] = true;
-            st = QUOTED;
-        } else {
-            if (c == '"')
-                field_problem(r, "a quote inside an unquoted field (quote the whole field and double the quote)");
-            rc = field_byte(r, (char)c);
-            st = UNQUOTED;
-        }
-        if (rc)
-            return GP_CSV_ENOMEM;
-    }
-}
-
-/* A line with nothing on it but spaces. */
-static bool blank_record(const gp_csv_t *r)
-{
-    if (r->n_fields != 1 || r->quoted[0] || r->problem[0][0])
-        return false;
-    for (const char *s = r->buf + r->start[0]; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
-}
-
-/* The next record that is not a blank line: 1, 0 at the end, or an error code. */
-static int read_nonblank(gp_csv_t *r)
-{
-    int rc;
-    while ((rc = read_record(r)) == 1 && blank_record(r))
-        ;
-    return rc;
-}
-
-/* ---- reasons ---------------------------------------------------------------------- */
-
-typedef struct {
-    char *buf;
-    size_t len, used;
-    const char *name;
-    unsigned long line;
-    unsigned n;
-} problems_t;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void problem(problems_t *p, const char *field, const char *fmt, ...)
-{
-    if (p->used + 1 >= p->len) {
-        p->n++;
-        return;
-    }
-    int n = snprintf(p->buf + p->used, p->len - p->used, "%s%s:%lu: %s: ", p->n ? "\n" : "", p->name, p->line, field);
-    if (n > 0 && (size_t)n < p->len - p->used) {
-        p->used += (size_t)n;
-        va_list ap;
-        va_start(ap, fmt);
-        n = vsnprintf(p->buf + p->used, p->len - p->used, fmt, ap);
-        va_end(ap);
-        p->used += n > 0 ? (size_t)n : 0;
-    }
-    if (p->used >= p->len)
-        p->used = p->len - 1;
-    p->n++;
-}
+typedef csv_problems_t problems_t;
+#define problem csv_problem
 
 /* ---- the header -------------------------------------------------------------------- */
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n && isspace((unsigned char)**s))
-        (*s)++, (*n)--;
-    while (*n && isspace((unsigned char)(*s)[*n - 1]))
-        (*n)--;
-}
 
 static int column_named(const char *s, size_t n)
 {
@@ -288,30 +77,30 @@ static int column_named(const char *s, size_t n)
 
 static int read_header(gp_csv_t *r, problems_t *p)
 {
-    int rc = read_nonblank(r);
-    p->line = r->record_line;
+    int rc = csv_record_next(r->rec);
+    p->line = csv_record_line(r->rec);
     if (rc < 0)
-        return rc;
+        return rc == CSV_RECORD_EIO ? GP_CSV_EIO : GP_CSV_ENOMEM;
     if (rc == 0) {
         problem(p, "header", "the file is empty; the first line names the columns: %s", GP_CSV_HEADER);
         return GP_CSV_EHEADER;
     }
     for (int k = 0; k < N_COLUMNS; k++)
         r->field_of[k] = -1;
-    if (r->n_fields > MAX_FIELDS) {
-        problem(p, "header", "%zu columns, at most %d", r->n_fields, MAX_FIELDS);
+    size_t n_fields = csv_record_count(r->rec);
+    if (n_fields > CSV_RECORD_MAX_FIELDS) {
+        problem(p, "header", "%zu columns, at most %d", n_fields, CSV_RECORD_MAX_FIELDS);
         return GP_CSV_EHEADER;
     }
-    r->n_header = r->n_fields;
+    r->n_header = n_fields;
     char unknown[512] = "";
     size_t n_unknown = 0;
-    for (size_t f = 0; f < r->n_fields; f++) {
-        const char *s = r->buf + r->start[f];
-        size_t n = strlen(s);
-        trim(&s, &n);
+    for (size_t f = 0; f < n_fields; f++) {
+        char s[CSV_RECORD_FIELD_MAX + 1];
+        size_t n = csv_trimmed(csv_record_field(r->rec, f), s, sizeof s);
         int k = column_named(s, n);
-        if (r->problem[f][0])
-            problem(p, "header", "column %zu: %s", f + 1, r->problem[f]);
+        if (csv_record_problem(r->rec, f)[0])
+            problem(p, "header", "column %zu: %s", f + 1, csv_record_problem(r->rec, f));
         else if (n == 0)
             problem(p, "header", "column %zu has no name", f + 1);
         else if (k < 0) {
@@ -337,33 +126,24 @@ static int read_header(gp_csv_t *r, problems_t *p)
 int gp_csv_open(gp_csv_t **out, FILE *fp, const char *name, char *err, size_t err_len)
 {
     *out = NULL;
-    if (err_len)
-        err[0] = '\0';
+    problems_t p;
+    csv_problems_init(&p, err, err_len, name, 1);
     gp_csv_t *r = calloc(1, sizeof *r);
     if (!r)
         return GP_CSV_ENOMEM;
-    r->fp = fp;
     r->name = name;
-    r->line = 1;
-    r->pushed = NO_CHAR;
     char today[HD_DATE_LEN];
     hd_date_format(hd_date_from_ms(hd_time_now_ms()), today, sizeof today);
     r->year = atoi(today);
-    /* a UTF-8 byte-order mark, as spreadsheets write, is not part of the first name */
-    int c = getc(fp);
-    if (c == 0xef) {
-        int c2 = getc(fp), c3 = getc(fp);
-        if (c2 != 0xbb || c3 != 0xbf) {
-            problems_t p = {err, err_len, 0, name, 1, 0};
-            problem(&p, "header", "not UTF-8 text");
-            free(r);
-            return GP_CSV_EHEADER;
-        }
+    int rc = csv_record_open(&r->rec, fp);
+    if (rc == CSV_RECORD_EBOM) {
+        problem(&p, "header", "not UTF-8 text");
+        rc = GP_CSV_EHEADER;
+    } else if (rc == CSV_RECORD_OK) {
+        rc = read_header(r, &p);
     } else {
-        r->pushed = c;
+        rc = GP_CSV_ENOMEM;
     }
-    problems_t p = {err, err_len, 0, name, 1, 0};
-    int rc = read_header(r, &p);
     if (rc) {
         gp_csv_destroy(&r);
         return rc;
@@ -376,41 +156,14 @@ void gp_csv_destroy(gp_csv_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    free((*self_p)->buf);
+    csv_record_destroy(&(*self_p)->rec);
     free(*self_p);
     *self_p = NULL;
 }
 
 /* ---- one row ----------------------------------------------------------------------- */
 
-/* A value shown in a reason: short, printable (never an NHS number or free text). */
-static const char *shown(const char *s, char buf[24])
-{
-    size_t i = 0;
-    for (; s[i] && i < 20; i++)
-        buf[i] = s[i] < 0x20 || s[i] > 0x7e ? '?' : s[i];
-    snprintf(buf + i, 24 - i, "%s", s[i] ? "..." : "");
-    return buf;
-}
-
-static bool valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-                 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
-        if (!n)
-            return false;
-        for (size_t i = 1; i < n; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-        if ((n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) ||
-            (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))))
-            return false;
-        p += n;
-    }
-    return true;
-}
+#define shown csv_shown
 
 static bool parse_bool(const char *s, bool *v)
 {
@@ -499,7 +252,7 @@ static int set_value(gp_csv_t *r, problems_t *p, col_id_t k, const char *s, bool
                 problem(p, col->name, "required");
             return -1;
         }
-        if (!valid_utf8(s)) {
+        if (!csv_valid_utf8(s)) {
             problem(p, col->name, "not UTF-8 text");
             return -1;
         }
@@ -514,14 +267,16 @@ int gp_csv_next(gp_csv_t *self, gp_csv_row_t *row, char *err, size_t err_len)
 {
     if (err_len)
         err[0] = '\0';
-    int rc = read_nonblank(self);
+    int rc = csv_record_next(self->rec);
     if (rc <= 0)
-        return rc == 0 ? GP_CSV_END : rc;
+        return rc == 0 ? GP_CSV_END : rc == CSV_RECORD_EIO ? GP_CSV_EIO : GP_CSV_ENOMEM;
     memset(row, 0, sizeof *row);
-    row->line = self->record_line;
-    problems_t p = {err, err_len, 0, self->name, self->record_line, 0};
-    if (self->n_fields != self->n_header) {
-        problem(&p, "row", "%zu fields where the header has %zu", self->n_fields, self->n_header);
+    row->line = csv_record_line(self->rec);
+    problems_t p;
+    csv_problems_init(&p, err, err_len, self->name, row->line);
+    size_t n_fields = csv_record_count(self->rec);
+    if (n_fields != self->n_header) {
+        problem(&p, "row", "%zu fields where the header has %zu", n_fields, self->n_header);
         return GP_CSV_EROW;
     }
     bool given[N_COLUMNS] = {false}, bad[N_COLUMNS] = {false};
@@ -529,17 +284,13 @@ int gp_csv_next(gp_csv_t *self, gp_csv_row_t *row, char *err, size_t err_len)
         int f = self->field_of[k];
         if (f < 0)
             continue;
-        if (self->problem[f][0]) {
-            problem(&p, columns[k].name, "%s", self->problem[f]);
+        if (csv_record_problem(self->rec, (size_t)f)[0]) {
+            problem(&p, columns[k].name, "%s", csv_record_problem(self->rec, (size_t)f));
             bad[k] = true;
             continue;
         }
-        const char *s = self->buf + self->start[f];
-        size_t n = strlen(s);
-        trim(&s, &n);
-        char value[FIELD_MAX + 1];
-        memcpy(value, s, n);
-        value[n] = '\0';
+        char value[CSV_RECORD_FIELD_MAX + 1];
+        csv_trimmed(csv_record_field(self->rec, (size_t)f), value, sizeof value);
         bad[k] = set_value(self, &p, (col_id_t)k, value, &given[k], row) != 0;
     }
     /* the oneofs: one age, at most one eFI */

@@ -90,6 +90,7 @@ typedef struct {
     char org_ods[16];
     char neighbourhood_ids[HD_CLIENT_NEIGHBOURHOODS_MAX][HD_CLIENT_NEIGHBOURHOOD_LEN]; /* those it serves */
     size_t n_neighbourhood_ids;
+    char hospital_ods[16];               /* hospital it serves (a discharge hub's); "" = none */
     char broker_version[33];
     uint32_t max_frame_bytes;            /* largest frame the broker accepts */
     uint32_t heartbeat_ms;               /* the client sends a Ping when idle this long; 0 = never */

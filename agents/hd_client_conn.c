@@ -560,6 +560,7 @@ static void copy_welcome(hd_client_t *c, const Huddle__Welcome *w)
     memset(o, 0, sizeof *o);
     snprintf(o->agent_id, sizeof o->agent_id, "%s", w->agent_id);
     snprintf(o->org_ods, sizeof o->org_ods, "%s", w->org_ods);
+    snprintf(o->hospital_ods, sizeof o->hospital_ods, "%s", w->hospital_ods);
     snprintf(o->broker_version, sizeof o->broker_version, "%s", w->broker_version);
     for (size_t i = 0; i < w->n_neighbourhood_ids && i < HD_CLIENT_NEIGHBOURHOODS_MAX; i++)
         snprintf(o->neighbourhood_ids[o->n_neighbourhood_ids++], HD_CLIENT_NEIGHBOURHOOD_LEN, "%s",

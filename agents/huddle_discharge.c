@@ -1,0 +1,594 @@
+/*
+ * huddle-discharge — a hospital discharge hub's agent: keeps each admission's episode
+ * up to date (update, one episode from the command line; feed, a CSV extract of
+ * many), and shows the discharge board of the hub's hospital or a neighbourhood,
+ * once or as a live view that redraws whenever something on it changes.
+ *
+ * Owns: the commands' options, output and exit statuses (agent_cli.h: 0 done, 1 bad
+ * rows or refusals, 2 bad usage or no session), and the live view's subscription. The
+ * spellings and message ids are discharge_args'; the feed's columns episode_csv's; the
+ * board's layout board_fmt's.
+ *
+ * Updates are idempotent: a message id comes from the episode's whole state, so
+ * sending the same state again (a retry, a feed run twice) is stored once and said
+ * "already recorded". The hospital is the hub's own, from the broker's Welcome; a feed
+ * row naming another is refused before it is sent. Nothing printed on stderr holds an
+ * NHS number.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+
+#include "agent_cli.h"
+#include "board_fmt.h"
+#include "discharge_args.h"
+#include "episode_csv.h"
+#include "event_fmt.h"
+#include "hd_client.h"
+#include "hd_time.h"
+#include "options.h"
+
+#define PROGRAM "huddle-discharge"
+
+typedef struct {
+    agent_cli_conn_t conn;
+    const char *field[DISCHARGE_F_N]; /* update's values, by field */
+    const char *message_id, *hospital, *neighbourhood, *subscription, *purpose;
+    long limit;
+    bool quiet, once, json, show_nhs, help;
+} dc_opts_t;
+
+#define OPT(flag_, arg_, type_, member, help_) \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_##type_, .offset = offsetof(dc_opts_t, member), .help = help_}
+#define FIELD(flag_, arg_, f, req, help_)                                                                \
+    {.flag = flag_, .arg = arg_, .type = OPTIONS_TEXT, .required = req,                                \
+     .offset = offsetof(dc_opts_t, field) + (f) * sizeof(const char *), .help = help_}
+#define CONN AGENT_CLI_CONN_ROWS(dc_opts_t, conn)
+#define HELP OPT("--help", "", FLAG, help, "show this help")
+
+static const options_row_t update_rows[] = {
+    CONN,
+    FIELD("--local-id", "ID", DISCHARGE_F_LOCAL_ID, true, "the hospital's id for the spell (A-Z a-z 0-9 - _ /)"),
+    FIELD("--nhs", "N", DISCHARGE_F_NHS, true, "the patient's NHS number"),
+    FIELD("--admitted", "TIME", DISCHARGE_F_ADMITTED, true, "start of the spell, YYYY-MM-DDTHH:MM UK time (or Z/+01:00)"),
+    FIELD("--ward", "W", DISCHARGE_F_WARD, false, "current ward"),
+    FIELD("--criterion", "01-12", DISCHARGE_F_CRITERION, false, "criterion to reside still met"),
+    FIELD("--ready", "DATE", DISCHARGE_F_READY, false, "discharge-ready date, YYYY-MM-DD (once no criterion is met)"),
+    FIELD("--pathway", "0-3", DISCHARGE_F_PATHWAY, false, "discharge pathway (default: not decided)"),
+    FIELD("--status", "S", DISCHARGE_F_STATUS, true, "where the episode stands (see below)"),
+    FIELD("--delay", "A,D2", DISCHARGE_F_DELAYS, false, "delay reason codes, comma-separated"),
+    FIELD("--expected", "DATE", DISCHARGE_F_EXPECTED, false, "planned discharge date"),
+    FIELD("--discharged", "TIME", DISCHARGE_F_DISCHARGED, false, "actual discharge time (with --status discharged)"),
+    FIELD("--practice", "ODS", DISCHARGE_F_PRACTICE, false, "the patient's registered GP practice, told of the discharge"),
+    OPT("--message-id", "M", TEXT, message_id, "idempotency key (default: derived from the update)"),
+    HELP,
+};
+
+static const options_row_t feed_rows[] = {
+    CONN,
+    OPT("--quiet", "", FLAG, quiet, "print only problems and the summary, not a line per row"),
+    HELP,
+};
+
+static const options_row_t board_rows[] = {
+    CONN,
+    OPT("--hospital", "ODS", TEXT, hospital, "the hospital's board (default: this hub's)"),
+    OPT("--neighbourhood", "ID", TEXT, neighbourhood, "a neighbourhood's board instead"),
+    OPT("--once", "", FLAG, once, "print the board once and exit (default: a live view)"),
+    OPT("--json", "", FLAG, json, "the Board as one JSON object (frame.proto's field names)"),
+    {.flag = "--limit", .arg = "N", .type = OPTIONS_NUMBER, .offset = offsetof(dc_opts_t, limit), .min = 1,
+     .max = 100000, .help = "show at most N episodes, longest delayed first (default: all)"},
+    OPT("--show-nhs", "", FLAG, show_nhs, "show patients' NHS numbers (masked by default)"),
+    OPT("--subscription", "NAME", TEXT, subscription, "the live view's durable subscription (default board)"),
+    OPT("--purpose", "TEXT", TEXT, purpose, "why you read it, for the audit trail (default \"discharge planning\")"),
+    HELP,
+};
+
+/* ---- shared pieces ------------------------------------------------------------------ */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int bad(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return AGENT_CLI_USAGE;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* SIGINT and SIGTERM end a wait at once (no SA_RESTART) and set the flag. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Opens a session as a discharge hub: 0 with *c and its hospital in *hospital, or an
+ * exit status (the sentence printed). */
+static int connect_hub(const dc_opts_t *o, hd_client_t **c, const char **hospital)
+{
+    int rc = agent_cli_connect(&o->conn, PROGRAM, PROGRAM, c);
+    if (rc)
+        return rc;
+    const hd_welcome_t *w = hd_client_welcome(*c);
+    if (w->role != HUDDLE__ROLE__ROLE_DISCHARGE_HUB) {
+        fprintf(stderr, "%s: agent %s is not a discharge hub (its role is %s): only a hub keeps episodes\n", PROGRAM,
+                w->agent_id, event_fmt_enum(&huddle__role__descriptor, (int)w->role));
+        hd_client_destroy(c);
+        return AGENT_CLI_USAGE;
+    }
+    if (!w->hospital_ods[0]) {
+        fprintf(stderr, "%s: agent %s serves no hospital in the registry\n", PROGRAM, w->agent_id);
+        hd_client_destroy(c);
+        return AGENT_CLI_USAGE;
+    }
+    *hospital = w->hospital_ods;
+    return 0;
+}
+
+/* ---- update -------------------------------------------------------------------------- */
+
+static const char *flag_of(discharge_field_t f)
+{
+    for (size_t i = 0; i < sizeof update_rows / sizeof update_rows[0]; i++)
+        if (update_rows[i].offset == offsetof(dc_opts_t, field) + f * sizeof(const char *))
+            return update_rows[i].flag;
+    return discharge_args_column(f);
+}
+
+static void on_problem(void *ctx, discharge_field_t f, const char *why)
+{
+    unsigned *n = ctx;
+    if (!(*n)++) /* the first is enough to act on */
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, flag_of(f), why);
+}
+
+/* The episode the flags describe: 0, or AGENT_CLI_USAGE with the flag at fault named. */
+static int episode_from_flags(const dc_opts_t *o, discharge_episode_t *ep)
+{
+    memset(ep, 0, sizeof *ep);
+    char why[DISCHARGE_WHY_LEN];
+    for (int f = 0; f < DISCHARGE_F_N; f++)
+        if (o->field[f] && discharge_args_set(ep, (discharge_field_t)f, o->field[f], why))
+            return bad("%s: %s", flag_of((discharge_field_t)f), why);
+    unsigned n = 0;
+    discharge_args_check(ep, hd_time_now_ms(), on_problem, &n);
+    return n ? AGENT_CLI_USAGE : 0;
+}
+
+/* Publishes ev: 0 (printed "<what> ... (seq N)" or "already recorded"), 1 refused, 2 no
+ * answer. label: "feed.csv:3: " for a feed row, "" otherwise. */
+static int publish(hd_client_t *c, const Huddle__Event *ev, const char *label, const char *episode, bool quiet,
+                   bool *duplicate)
+{
+    hd_publish_result_t res;
+    int rc = hd_client_publish(c, ev, &res);
+    if (rc == HD_CLIENT_OK) {
+        *duplicate = res.duplicate;
+        if (!quiet)
+            printf("%s%s %s (seq %" PRIu64 ")\n", label, episode, res.duplicate ? "already recorded" : "updated",
+                   res.seq);
+        return 0;
+    }
+    if (rc == HD_CLIENT_EREJECTED) {
+        char why[512];
+        agent_cli_refusal(&res.rejection, why, sizeof why);
+        fprintf(stderr, "%s%s\n", label[0] ? label : PROGRAM ": ", why);
+        return AGENT_CLI_REFUSED;
+    }
+    fprintf(stderr, "%s: %s%s not confirmed: %s; sending the same again is safe (it is stored once)\n", PROGRAM, label,
+            episode, hd_client_strerror(rc));
+    return AGENT_CLI_USAGE;
+}
+
+static int cmd_update(dc_opts_t *o, char **words, size_t n_words)
+{
+    (void)words, (void)n_words;
+    discharge_episode_t ep;
+    int rc = episode_from_flags(o, &ep);
+    if (rc)
+        return rc;
+    if (o->message_id && (strlen(o->message_id) > HD_CLIENT_ID_MAX || !*o->message_id))
+        return bad("--message-id is 1-%d characters", HD_CLIENT_ID_MAX);
+    hd_client_t *c = NULL;
+    const char *hospital = NULL;
+    if ((rc = connect_hub(o, &c, &hospital)) != 0)
+        return rc;
+    discharge_update_msg_t m;
+    discharge_args_update_event(&ep, hospital, o->message_id, hd_time_now_ms(), &m);
+    bool dup = false;
+    rc = publish(c, &m.ev, "", m.episode_id, false, &dup);
+    hd_client_destroy(&c);
+    return rc;
+}
+
+/* ---- feed ------------------------------------------------------------------------------ */
+
+static int cmd_feed(dc_opts_t *o, char **words, size_t n_words)
+{
+    (void)n_words;
+    const char *file = words[0];
+    bool from_stdin = !strcmp(file, "-");
+    FILE *fp = from_stdin ? stdin : fopen(file, "r");
+    if (!fp)
+        return bad("cannot read %s: %s", file, strerror(errno));
+    const char *name = from_stdin ? "stdin" : file;
+    episode_csv_t *csv = NULL;
+    hd_client_t *c = NULL;
+    char err[EPISODE_CSV_ERR_LEN];
+    unsigned long updated = 0, duplicates = 0, refused = 0, bad_rows = 0;
+    int rc = episode_csv_open(&csv, fp, name, hd_time_now_ms(), err, sizeof err);
+    if (rc != EPISODE_CSV_OK) {
+        fprintf(stderr, "%s\n", err[0] ? err : episode_csv_strerror(rc));
+        rc = rc == EPISODE_CSV_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
+        goto done;
+    }
+    catch_signals();
+    const char *hospital = NULL;
+    if ((rc = connect_hub(o, &c, &hospital)) != 0)
+        goto done;
+    episode_csv_set_hospital(csv, hospital);
+    episode_csv_row_t row;
+    while (!interrupted && rc != AGENT_CLI_USAGE) {
+        int r = episode_csv_next(csv, &row, err, sizeof err);
+        if (r == EPISODE_CSV_END)
+            break;
+        if (r == EPISODE_CSV_EROW) {
+            fprintf(stderr, "%s\n", err);
+            bad_rows++;
+            continue;
+        }
+        if (r != EPISODE_CSV_OK) {
+            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, name, episode_csv_strerror(r));
+            rc = AGENT_CLI_USAGE;
+            break;
+        }
+        discharge_update_msg_t m;
+        discharge_args_update_event(&row.ep, hospital, NULL, hd_time_now_ms(), &m);
+        char label[256];
+        snprintf(label, sizeof label, "%s:%lu: ", name, row.line);
+        bool dup = false;
+        int p = publish(c, &m.ev, label, m.episode_id, o->quiet, &dup);
+        if (p == 0)
+            dup ? duplicates++ : updated++;
+        else if (p == AGENT_CLI_REFUSED)
+            refused++;
+        else
+            rc = AGENT_CLI_USAGE;
+    }
+    if (interrupted && rc != AGENT_CLI_USAGE) {
+        fprintf(stderr, "%s: interrupted before the end of %s; running it again is safe\n", PROGRAM, name);
+        rc = AGENT_CLI_USAGE;
+    }
+    printf("updated %lu, already recorded %lu, refused %lu, bad rows %lu\n", updated, duplicates, refused, bad_rows);
+    if (rc == 0 && (bad_rows || refused))
+        rc = AGENT_CLI_REFUSED;
+done:
+    hd_client_destroy(&c);
+    episode_csv_destroy(&csv);
+    if (!from_stdin)
+        fclose(fp);
+    return rc;
+}
+
+/* ---- board --------------------------------------------------------------------------- */
+
+/* A board read page by page: the answers (kept, as the entries live in them) and one
+ * Board holding every entry read, with the first page's totals. */
+typedef struct {
+    Huddle__Answer **pages;
+    size_t n_pages;
+    Huddle__Board board;
+} board_t;
+
+static void board_free(board_t *b)
+{
+    for (size_t i = 0; i < b->n_pages; i++)
+        hd_client_answer_free(&b->pages[i]);
+    free(b->pages);
+    free(b->board.entries);
+    memset(b, 0, sizeof *b);
+}
+
+/* Reads up to limit entries (0 = all): 0, or an exit status with the sentence printed. */
+static int board_read(hd_client_t *c, const dc_opts_t *o, const char *hospital, const char *nbh, board_t *b)
+{
+    memset(b, 0, sizeof *b);
+    size_t limit = (size_t)o->limit;
+    uint32_t page = hd_client_welcome(c)->max_query_limit;
+    Huddle__Query q = HUDDLE__QUERY__INIT;
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_BOARD;
+    q.hospital_ods = (char *)(hospital ? hospital : "");
+    q.neighbourhood_id = (char *)(nbh ? nbh : "");
+    q.purpose = (char *)(o->purpose ? o->purpose : "discharge planning");
+    for (;;) {
+        size_t want = limit ? limit - b->board.n_entries : 0;
+        q.limit = want && (!page || want < page) ? (uint32_t)want : page;
+        Huddle__Answer *ans = NULL;
+        int rc = hd_client_query(c, &q, &ans);
+        if (rc == HD_CLIENT_EREJECTED) {
+            char why[512];
+            agent_cli_refusal(hd_client_last_rejection(c), why, sizeof why);
+            fprintf(stderr, "%s: %s\n", PROGRAM, why);
+            return AGENT_CLI_REFUSED;
+        }
+        if (rc)
+            return bad("no answer: %s", hd_client_strerror(rc));
+        if (ans->result_case != HUDDLE__ANSWER__RESULT_BOARD) {
+            hd_client_answer_free(&ans);
+            return bad("the broker answered with something else than a board");
+        }
+        const Huddle__Board *pg = ans->board;
+        Huddle__Answer **pages = realloc(b->pages, (b->n_pages + 1) * sizeof *pages);
+        if (pages)
+            b->pages = pages;
+        Huddle__BoardEntry **entries = pages ? realloc(b->board.entries, (b->board.n_entries + pg->n_entries + 1) *
+                                                                             sizeof *entries)
+                                             : NULL;
+        if (!entries) {
+            hd_client_answer_free(&ans);
+            return bad("out of memory");
+        }
+        b->board.entries = entries;
+        b->pages[b->n_pages++] = ans;
+        if (b->n_pages == 1) { /* the totals are the whole board's: the first page's */
+            Huddle__BoardEntry **keep = b->board.entries;
+            size_t n = b->board.n_entries;
+            b->board = *pg;
+            b->board.entries = keep;
+            b->board.n_entries = n;
+        }
+        for (size_t i = 0; i < pg->n_entries && (!limit || b->board.n_entries < limit); i++)
+            b->board.entries[b->board.n_entries++] = pg->entries[i];
+        if (!ans->truncated || !ans->next_after || (limit && b->board.n_entries >= limit))
+            return 0;
+        q.after = ans->next_after;
+    }
+}
+
+static int board_show(hd_client_t *c, const dc_opts_t *o, const char *hospital, const char *nbh, bool live,
+                      unsigned refresh)
+{
+    board_t b;
+    int rc = board_read(c, o, hospital, nbh, &b);
+    if (rc == 0) {
+        if (live && isatty(STDOUT_FILENO))
+            fputs("\033[H\033[2J", stdout); /* home, clear screen */
+        else if (refresh)
+            fputc('\n', stdout);
+        board_fmt_board(stdout, &b.board, o->json, o->show_nhs ? EVENT_FMT_SHOW_NHS : 0);
+        fflush(stdout);
+    }
+    board_free(&b);
+    return rc;
+}
+
+static const Huddle__EventKind board_kinds[] = {
+    HUDDLE__EVENT_KIND__EVENT_KIND_EPISODE_UPDATED,        HUDDLE__EVENT_KIND__EVENT_KIND_ASSESSMENT_SUBMITTED,
+    HUDDLE__EVENT_KIND__EVENT_KIND_ASSESSMENT_RESPONDED,   HUDDLE__EVENT_KIND__EVENT_KIND_ASSESSMENT_INFO_PROVIDED,
+    HUDDLE__EVENT_KIND__EVENT_KIND_ESCALATION_RAISED,      HUDDLE__EVENT_KIND__EVENT_KIND_TIMER_FIRED,
+    HUDDLE__EVENT_KIND__EVENT_KIND_PLACEMENT_REPORTED,     HUDDLE__EVENT_KIND__EVENT_KIND_FOLLOW_UP_REPORTED,
+};
+
+/* The live view: every delivery is acknowledged (it is only a cue: the board is read
+ * again), those waiting are taken together, then the board is redrawn. */
+static int board_live(hd_client_t *c, const dc_opts_t *o, const char *hospital, const char *nbh)
+{
+    Huddle__Filter filter = HUDDLE__FILTER__INIT;
+    filter.n_kinds = sizeof board_kinds / sizeof board_kinds[0];
+    filter.kinds = (Huddle__EventKind *)board_kinds;
+    char *hosp = (char *)hospital, *nb = (char *)nbh;
+    if (hospital) {
+        filter.n_hospital_ods = 1;
+        filter.hospital_ods = &hosp;
+    } else {
+        filter.n_neighbourhood_ids = 1;
+        filter.neighbourhood_ids = &nb;
+    }
+    const char *name = o->subscription ? o->subscription : "board";
+    hd_subscribed_t sd;
+    int rc = hd_client_subscribe(c, name, &filter, 0, false, &sd);
+    if (rc) {
+        char why[512] = "";
+        if (rc == HD_CLIENT_EREJECTED)
+            agent_cli_refusal(hd_client_last_rejection(c), why, sizeof why);
+        fprintf(stderr, "%s: cannot subscribe as %s: %s\n", PROGRAM, name,
+                rc == HD_CLIENT_EREJECTED ? why
+                : rc == HD_CLIENT_EINVAL  ? "a name is 1-64 of A-Z a-z 0-9 . _ -"
+                                          : hd_client_strerror(rc));
+        return rc == HD_CLIENT_EREJECTED ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
+    }
+    fprintf(stderr, "%s: live view on subscription %s; Ctrl-C stops\n", PROGRAM, name);
+    unsigned refresh = 0;
+    if ((rc = board_show(c, o, hospital, nbh, true, refresh++)) != 0)
+        return rc;
+    while (!interrupted) {
+        hd_delivery_t d;
+        rc = hd_client_next(c, 1000, &d);
+        if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR)
+            continue;
+        if (rc) {
+            fprintf(stderr, "%s: the subscription stopped: %s\n", PROGRAM, hd_client_strerror(rc));
+            return AGENT_CLI_USAGE;
+        }
+        do {
+            hd_client_ack(c, d.subscription, d.seq);
+            hd_delivery_release(&d);
+        } while (!interrupted && hd_client_next(c, 0, &d) == HD_CLIENT_OK);
+        if (!interrupted && (rc = board_show(c, o, hospital, nbh, true, refresh++)) != 0)
+            return rc;
+    }
+    return AGENT_CLI_OK;
+}
+
+static int cmd_board(dc_opts_t *o, char **words, size_t n_words)
+{
+    (void)words, (void)n_words;
+    if (o->hospital && o->neighbourhood)
+        return bad("--hospital or --neighbourhood, not both");
+    if (o->json && !o->once)
+        return bad("--json goes with --once");
+    catch_signals();
+    hd_client_t *c = NULL;
+    int rc = agent_cli_connect(&o->conn, PROGRAM, PROGRAM, &c);
+    if (rc)
+        return interrupted ? AGENT_CLI_OK : rc;
+    const hd_welcome_t *w = hd_client_welcome(c);
+    const char *hospital = o->hospital, *nbh = o->neighbourhood;
+    if (!hospital && !nbh) {
+        if (w->hospital_ods[0])
+            hospital = w->hospital_ods;
+        else if (w->n_neighbourhood_ids == 1)
+            nbh = w->neighbourhood_ids[0];
+        else {
+            hd_client_destroy(&c);
+            return bad("agent %s serves no one hospital or neighbourhood: name one with --hospital or --neighbourhood",
+                       w->agent_id);
+        }
+    }
+    rc = o->once ? board_show(c, o, hospital, nbh, false, 0) : board_live(c, o, hospital, nbh);
+    hd_client_destroy(&c);
+    return rc;
+}
+
+/* ---- commands ---------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name, *args;
+    size_t n_words;
+    const char *summary, *what;
+    const options_row_t *rows;
+    size_t n_rows;
+    int (*run)(dc_opts_t *o, char **words, size_t n_words);
+} command_t;
+
+#define ROWS(t) t, sizeof t / sizeof t[0]
+static const command_t commands[] = {
+    {"update", "", 0, "create or update one episode",
+     "Sends the whole current state of one admission's episode (EPISODE_UPDATED) for this hub's\n"
+     "hospital and prints \"RYJ:LOCAL updated (seq N)\", or \"already recorded\" when the same state was\n"
+     "sent before (the message id comes from the state, so running it again is safe). A criterion to\n"
+     "reside while one is met, or the discharge-ready date once none is; --discharged with\n"
+     "--status discharged. A refusal is printed with the field and the broker's reason.",
+     ROWS(update_rows), cmd_update},
+    {"feed", "FILE.csv", 1, "send the episodes of a CSV extract (- reads stdin)",
+     "Sends one EPISODE_UPDATED per row of FILE.csv and prints what became of each:\n"
+     "\"FILE:LINE: RYJ:LOCAL updated (seq N)\", \"already recorded\" or \"refused: ...\" with the broker's\n"
+     "field and reason. Bad rows are named as \"FILE:LINE: field: reason\" on stderr and skipped; the\n"
+     "good rows still go. A summary line ends the run. Running a feed again stores nothing twice.",
+     ROWS(feed_rows), cmd_feed},
+    {"board", "", 0, "the discharge board, once or as a live view",
+     "Prints the discharge board: every open episode, longest delayed first (episode, patient,\n"
+     "ward, pathway, status, ready date, days delayed, delay reasons, open assessment), then the\n"
+     "totals by status, pathway and delay reason, delayed bed days, pathway 2 placements past six\n"
+     "weeks and pathway 1 patients at home at 91 days. Without --once it stays on a durable\n"
+     "subscription to the board's events and redraws after each (the screen is cleared on a\n"
+     "terminal; otherwise each board follows a blank line); Ctrl-C stops.",
+     ROWS(board_rows), cmd_board},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: %s COMMAND [OPTIONS]\n\nA hospital discharge hub's Huddle agent: keeps episodes up to date and "
+                 "shows the discharge board.\n\nCommands:\n", PROGRAM);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-7s %-9s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+    fprintf(out, "  help    COMMAND   show a command's options\n\n`%s COMMAND --help` shows a command's options.\n",
+            PROGRAM);
+}
+
+static void command_usage(FILE *out, const command_t *cmd)
+{
+    fprintf(out, "usage: %s %s [OPTIONS]%s%s\n\n%s\n\nOptions:\n", PROGRAM, cmd->name, cmd->args[0] ? " " : "",
+            cmd->args, cmd->what);
+    options_usage(out, cmd->rows, cmd->n_rows, 22);
+    if (cmd->run == cmd_update)
+        fprintf(out, "\nStatuses: %s.\n", discharge_args_statuses());
+    if (cmd->run == cmd_feed) {
+        fprintf(out, "\nCSV: UTF-8, RFC 4180 (fields with commas, quotes or line breaks in double quotes; lines end\n"
+                     "in CRLF or LF). The first line names the columns, in any order; a column the agent does\n"
+                     "not know refuses the file. The header a generator writes:\n  " EPISODE_CSV_HEADER
+                     "\n\nColumns:\n");
+        episode_csv_columns_help(out);
+    }
+    agent_cli_env_help(out);
+}
+
+static int run(const command_t *cmd, char **argv)
+{
+    dc_opts_t o;
+    memset(&o, 0, sizeof o);
+    agent_cli_conn_defaults(&o.conn);
+    char *words[1];
+    size_t n_words = 0;
+    if (options_parse(cmd->rows, cmd->n_rows, argv, &o, cmd->name, words, cmd->n_words, &n_words)) {
+        fprintf(stderr, "`%s %s --help` for the options\n", PROGRAM, cmd->name);
+        return AGENT_CLI_USAGE;
+    }
+    if (o.help) {
+        command_usage(stdout, cmd);
+        return AGENT_CLI_OK;
+    }
+    if (n_words != cmd->n_words) {
+        fprintf(stderr, "%s: %s needs %s\n`%s %s --help` for the options\n", PROGRAM, cmd->name, cmd->args, PROGRAM,
+                cmd->name);
+        return AGENT_CLI_USAGE;
+    }
+    return cmd->run(&o, words, n_words);
+}
+
+int main(int argc, char **argv)
+{
+    options_set_program(PROGRAM);
+    if (argc < 2) {
+        usage(stderr);
+        return AGENT_CLI_USAGE;
+    }
+    const char *name = argv[1];
+    bool help = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
+    if (help && argc > 2)
+        name = argv[2];
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(name, commands[i].name))
+            continue;
+        if (help) {
+            command_usage(stdout, &commands[i]);
+            return AGENT_CLI_OK;
+        }
+        return run(&commands[i], argv + 2);
+    }
+    if (help && argc == 2) {
+        usage(stdout);
+        return AGENT_CLI_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("%s %s\n", PROGRAM, HD_CLIENT_VERSION);
+        return AGENT_CLI_OK;
+    }
+    fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM, name);
+    usage(stderr);
+    return AGENT_CLI_USAGE;
+}
