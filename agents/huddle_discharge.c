@@ -66,7 +66,7 @@ static const options_row_t update_rows[] = {
     FIELD("--expected", "DATE", DISCHARGE_F_EXPECTED, false, "planned discharge date"),
     FIELD("--discharged", "TIME", DISCHARGE_F_DISCHARGED, false, "actual discharge time (with --status discharged)"),
     FIELD("--practice", "ODS", DISCHARGE_F_PRACTICE, false, "the patient's registered GP practice, told of the discharge"),
-    OPT("--message-id", "M", TEXT, message_id, "idempotency key (default: derived from the update)"),
+    OPT("--message-id", "M", TEXT, message_id, "idempotency key: M sent again is stored once (default: new each run)"),
     HELP,
 };
 
@@ -198,8 +198,9 @@ static int publish(hd_client_t *c, const Huddle__Event *ev, const char *label, c
         fprintf(stderr, "%s%s\n", label[0] ? label : PROGRAM ": ", why);
         return AGENT_CLI_REFUSED;
     }
-    fprintf(stderr, "%s: %s%s not confirmed: %s; sending the same again is safe (it is stored once)\n", PROGRAM, label,
-            episode, hd_client_strerror(rc));
+    fprintf(stderr, "%s: %s%s not confirmed: %s; %s\n", PROGRAM, label, episode, hd_client_strerror(rc),
+            label[0] ? "running the feed again is safe (each row is stored once)"
+                     : "sending the same state again changes nothing");
     return AGENT_CLI_USAGE;
 }
 
@@ -216,8 +217,14 @@ static int cmd_update(dc_opts_t *o, char **words, size_t n_words)
     const char *hospital = NULL;
     if ((rc = connect_hub(o, &c, &hospital)) != 0)
         return rc;
+    /* A new id per run unless one is given: an episode may return to an earlier state
+     * (back to its ward), and that update must be stored, not taken for the first. The
+     * client resends the same id itself while it waits for the answer. */
+    char fresh[HD_CLIENT_ID_MAX + 1];
+    if (!o->message_id)
+        hd_client_make_message_id(c, fresh, sizeof fresh);
     discharge_update_msg_t m;
-    discharge_args_update_event(&ep, hospital, o->message_id, hd_time_now_ms(), &m);
+    discharge_args_update_event(&ep, hospital, o->message_id ? o->message_id : fresh, hd_time_now_ms(), &m);
     bool dup = false;
     rc = publish(c, &m.ev, "", m.episode_id, false, &dup);
     hd_client_destroy(&c);
@@ -488,14 +495,14 @@ typedef struct {
 static const command_t commands[] = {
     {"update", "", 0, "create or update one episode",
      "Sends the whole current state of one admission's episode (EPISODE_UPDATED) for this hub's\n"
-     "hospital and prints \"RYJ:LOCAL updated (seq N)\", or \"already recorded\" when the same state was\n"
-     "sent before (the message id comes from the state, so running it again is safe). A criterion to\n"
+     "hospital and prints \"RXH:LOCAL updated (seq N)\". Each run is a new update (an episode may\n"
+     "return to an earlier state); with --message-id M, M sent again is stored once. A criterion to\n"
      "reside while one is met, or the discharge-ready date once none is; --discharged with\n"
      "--status discharged. A refusal is printed with the field and the broker's reason.",
      ROWS(update_rows), cmd_update},
     {"feed", "FILE.csv", 1, "send the episodes of a CSV extract (- reads stdin)",
      "Sends one EPISODE_UPDATED per row of FILE.csv and prints what became of each:\n"
-     "\"FILE:LINE: RYJ:LOCAL updated (seq N)\", \"already recorded\" or \"refused: ...\" with the broker's\n"
+     "\"FILE:LINE: RXH:LOCAL updated (seq N)\", \"already recorded\" or \"refused: ...\" with the broker's\n"
      "field and reason. Bad rows are named as \"FILE:LINE: field: reason\" on stderr and skipped; the\n"
      "good rows still go. A summary line ends the run. Running a feed again stores nothing twice.",
      ROWS(feed_rows), cmd_feed},
