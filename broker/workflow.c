@@ -44,6 +44,9 @@ static const wf_kind_t kinds[] = {
     {KIND(MDT_OUTCOME_RECORDED), PAYLOAD(MDT_OUTCOME), mdt_outcome_check, mdt_outcome_apply},
     {KIND(MDT_SESSION_CLOSED), PAYLOAD(MDT_SESSION_CLOSE), mdt_close_check, mdt_close_apply},
     {KIND(MDT_REVIEW_DUE), PAYLOAD(MDT_REVIEW_DUE), NULL, NULL},
+    /* trust agreements (agreement.h): derived from an ADMIN's Admin commands */
+    {KIND(TRUST_AGREEMENT_RECORDED), PAYLOAD(TRUST_AGREEMENT), NULL, NULL},
+    {KIND(TRUST_AGREEMENT_REVOKED), PAYLOAD(TRUST_AGREEMENT_REVOKE), NULL, NULL},
     /* timers, escalations, notifications (notify.h) */
     {KIND(TIMER_FIRED), PAYLOAD(TIMER_FIRED), NULL, NULL},
     {KIND(ESCALATION_RAISED), PAYLOAD(ESCALATION), NULL, NULL},
