@@ -10,6 +10,7 @@
 
 #include "record.h"
 
+#include "assessment.h"
 #include "mdt.h"
 #include "notify.h"
 #include "referral.h"
@@ -47,6 +48,10 @@ static const wf_kind_t kinds[] = {
     /* trust agreements (agreement.h): derived from an ADMIN's Admin commands */
     {KIND(TRUST_AGREEMENT_RECORDED), PAYLOAD(TRUST_AGREEMENT), NULL, NULL},
     {KIND(TRUST_AGREEMENT_REVOKED), PAYLOAD(TRUST_AGREEMENT_REVOKE), NULL, NULL},
+    /* trusted assessments (assessment.h) */
+    {KIND(ASSESSMENT_SUBMITTED), PAYLOAD(TRUSTED_ASSESSMENT), assessment_submit_check, assessment_submit_apply},
+    {KIND(ASSESSMENT_RESPONDED), PAYLOAD(ASSESSMENT_RESPONSE), assessment_respond_check, assessment_respond_apply},
+    {KIND(ASSESSMENT_INFO_PROVIDED), PAYLOAD(ASSESSMENT_INFO), assessment_info_check, assessment_info_apply},
     /* timers, escalations, notifications (notify.h) */
     {KIND(TIMER_FIRED), PAYLOAD(TIMER_FIRED), NULL, NULL},
     {KIND(ESCALATION_RAISED), PAYLOAD(ESCALATION), NULL, NULL},
@@ -230,6 +235,7 @@ static const struct {
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_RED, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_ANY, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW, mdt_fire_review},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_ASSESSMENT_DEADLINE, assessment_fire_deadline},
 };
 
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t)

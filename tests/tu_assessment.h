@@ -194,6 +194,192 @@ static inline Huddle__EpisodeRecord *episode(fx_t *f, const char *id)
     return ep;
 }
 
+/* ---- publishing ------------------------------------------------------------------- */
+
+/* A valid assessment of patient for episode, on behalf of VN123 (nursing home): every
+ * needs domain filled, assessed today. */
+static inline Huddle__TrustedAssessment good_assessment(const char *patient, const char *episode_id,
+                                                        Huddle__Needs *needs)
+{
+    Huddle__Needs n = HUDDLE__NEEDS__INIT;
+    n.mobility = S("Walks 10 m with a frame; two falls this year");
+    n.transfers = S("Assistance of one with stand aid");
+    n.continence = S("Urinary incontinence, pads day and night");
+    n.cognition = S("Moderate dementia; lacks capacity for the placement decision");
+    n.behaviour = S("Distressed in the evenings");
+    n.skin = S("Waterlow 18; grade 2 sacral pressure ulcer");
+    n.medication = S("Needs administration; insulin twice daily");
+    n.nursing_needs = S("Wound care, insulin");
+    n.equipment = S("Pressure-relieving mattress");
+    *needs = n;
+    Huddle__TrustedAssessment ta = HUDDLE__TRUSTED_ASSESSMENT__INIT;
+    ta.nhs_number = (char *)patient;
+    ta.episode_id = (char *)episode_id;
+    ta.provider_ods = S("VN123");
+    ta.service_type = SVC(NURSING);
+    ta.needs = needs;
+    ta.recommendation = S("Nursing home placement; needs cannot be met at home");
+    ta.assessor_name = S("J Smith, trusted assessor (OT)");
+    ta.assessed_date = S(TODAY);
+    return ta;
+}
+
+static inline uint64_t publish_assessment(fx_t *f, const char *rid, const char *msgid, Huddle__TrustedAssessment *ta)
+{
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    ev.message_id = (char *)msgid;
+    ev.kind = KIND(ASSESSMENT_SUBMITTED);
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_TRUSTED_ASSESSMENT;
+    ev.trusted_assessment = ta;
+    return fx_publish(f, rid, &ev);
+}
+
+static inline uint64_t publish_response(fx_t *f, const char *rid, const char *msgid, Huddle__AssessmentResponse *p)
+{
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    ev.message_id = (char *)msgid;
+    ev.kind = KIND(ASSESSMENT_RESPONDED);
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_ASSESSMENT_RESPONSE;
+    ev.assessment_response = p;
+    return fx_publish(f, rid, &ev);
+}
+
+/* An answer to assessment id: ACCEPT from today, REQUEST_INFO with a question, or
+ * DECLINE for reason (OTHER with a text). */
+static inline Huddle__AssessmentResponse response(const char *id, Huddle__AssessmentAnswer a,
+                                                  Huddle__DeclineReason reason)
+{
+    Huddle__AssessmentResponse p = HUDDLE__ASSESSMENT_RESPONSE__INIT;
+    p.assessment_id = (char *)id;
+    p.answer = a;
+    if (a == ANSWER(ACCEPT))
+        p.start_date = S(TODAY);
+    if (a == ANSWER(REQUEST_INFO))
+        p.question = S("Is the pressure ulcer healing? Latest wound chart please.");
+    p.decline_reason = reason;
+    if (reason == DECLINE_FOR(OTHER))
+        p.text = S("Home closing to admissions for refurbishment");
+    p.responder_name = S("A Patel, registered manager");
+    return p;
+}
+
+static inline uint64_t publish_info(fx_t *f, const char *rid, const char *msgid, const char *id, const char *answer)
+{
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__AssessmentInfo in = HUDDLE__ASSESSMENT_INFO__INIT;
+    in.assessment_id = (char *)id;
+    in.answer = (char *)answer;
+    ev.message_id = (char *)msgid;
+    ev.kind = KIND(ASSESSMENT_INFO_PROVIDED);
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_ASSESSMENT_INFO;
+    ev.assessment_info = &in;
+    return fx_publish(f, rid, &ev);
+}
+
+static inline void accepted(fx_t *f, const char *rid, uint64_t corr)
+{
+    Huddle__Frame *a = fx_accepted(f, rid, corr);
+    codec_frame_free(&a);
+}
+
+static inline void rejected(fx_t *f, const char *rid, Huddle__RejectCode code, const char *field)
+{
+    broker_commit(f->b);
+    expect_rejected(f, rid, code, field);
+}
+
+/* Commits and checks a CONFLICT for rid: field, the state and the record in the way. */
+__attribute__((noinline, unused)) static void expect_conflict(fx_t *f, const char *rid, const char *field,
+                                                              const char *state, const char *id)
+{
+    broker_commit(f->b);
+    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_REJECTED);
+    if (fr->rejected->code != CODE(CONFLICT))
+        fail_msg("expected CONFLICT, got %d: %s", fr->rejected->code, fr->rejected->reason);
+    assert_string_equal(fr->rejected->field, field);
+    assert_string_equal(fr->rejected->current_state, state);
+    assert_string_equal(fr->rejected->conflicting_id, id);
+    codec_frame_free(&fr);
+}
+
+/* Commits and checks a FORBIDDEN for rid whose reason says `says`. */
+__attribute__((noinline, unused)) static void expect_forbidden(fx_t *f, const char *rid, const char *field,
+                                                               const char *says)
+{
+    broker_commit(f->b);
+    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_REJECTED);
+    if (fr->rejected->code != CODE(FORBIDDEN) || strcmp(fr->rejected->field, field) != 0 ||
+        (says && !strstr(fr->rejected->reason, says)))
+        fail_msg("expected FORBIDDEN at %s saying \"%s\", got %d at %s: %s", field, says ? says : "",
+                 fr->rejected->code, fr->rejected->field, fr->rejected->reason);
+    codec_frame_free(&fr);
+}
+
+/* Submits ta as rid; id gets the assessment id ("A<seq>"). */
+static inline void submit_as(fx_t *f, const char *rid, const char *msgid, Huddle__TrustedAssessment *ta,
+                             char id[WF_ID_MAX])
+{
+    Huddle__Frame *a = fx_accepted(f, rid, publish_assessment(f, rid, msgid, ta));
+    char want[WF_ID_MAX];
+    snprintf(want, sizeof want, "A%llu", (unsigned long long)a->accepted->seq);
+    assert_string_equal(a->accepted->assigned_id, want);
+    snprintf(id, WF_ID_MAX, "%s", want);
+    codec_frame_free(&a);
+}
+
+/* Seeds episode "RXH:<local>" for the i-th patient (RXH, practice A81001, nb-north,
+ * awaiting placement) and submits a good assessment of it as ta-rxh (session "ta"). */
+static inline void assessed(fx_t *f, unsigned i, const char *local, char patient[NHS_NUMBER_BUF],
+                            char id[WF_ID_MAX])
+{
+    char episode_id[64], msgid[32];
+    snprintf(episode_id, sizeof episode_id, "RXH:%s", local);
+    snprintf(msgid, sizeof msgid, "ta-%s", local);
+    seed_episode(f, episode_id, nhs(i, patient), "RXH", HUDDLE__EPISODE_STATUS__EPISODE_STATUS_AWAITING_PLACEMENT);
+    Huddle__Needs n;
+    Huddle__TrustedAssessment ta = good_assessment(patient, episode_id, &n);
+    submit_as(f, "ta", msgid, &ta, id);
+}
+
+/* The assessment's record now (the caller frees it). */
+static inline Huddle__AssessmentRecord *record(fx_t *f, const char *id)
+{
+    store_txn_t *r;
+    Huddle__AssessmentRecord *rec = NULL;
+    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
+    assert_int_equal(assessment_get(r, id, &rec), STORE_OK);
+    store_txn_end(&r);
+    return rec;
+}
+
+static inline Huddle__AssessmentState state_of(fx_t *f, const char *id)
+{
+    Huddle__AssessmentRecord *rec = record(f, id);
+    Huddle__AssessmentState s = rec->state;
+    huddle__assessment_record__free_unpacked(rec, NULL);
+    return s;
+}
+
+/* The decline counter of an assessor organisation (zeros when it has none). */
+static inline Huddle__DeclineCounter counter_of(fx_t *f, const char *assessor)
+{
+    Huddle__DeclineCounter c = HUDDLE__DECLINE_COUNTER__INIT;
+    store_txn_t *r;
+    store_val_t v;
+    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
+    if (store_get(r, STORE_DECLINES, assessor, strlen(assessor), &v) == STORE_OK) {
+        Huddle__DeclineCounter *d = huddle__decline_counter__unpack(NULL, v.len, v.data);
+        assert_non_null(d);
+        c.count = d->count;
+        c.assessments = d->assessments;
+        c.declines = d->declines;
+        c.last_decline_at_ms = d->last_decline_at_ms;
+        huddle__decline_counter__free_unpacked(d, NULL);
+    }
+    store_txn_end(&r);
+    return c;
+}
+
 /* ---- reading the store --------------------------------------------------------- */
 
 /* The event with this seq (the caller frees it). */
