@@ -257,17 +257,14 @@ int assessment_query_declines(wf_query_t *wq, reject_t *r)
     if (ol && ods_code_check(only, ol) != ODS_OK)
         return reject(r, INVALID, "query.assessor_ods", "an assessor organisation's ODS code, or empty for all");
     counters_t c = {NULL, 0, 0};
-    int rc = ol ? store_scan(wq->txn, STORE_DECLINES, only, ol, ol, collect_counter, &c)
-                : store_scan(wq->txn, STORE_DECLINES, NULL, 0, 0, collect_counter, &c);
-    /* a prefix scan also finds longer codes that start with the one asked for */
-    size_t kept = 0;
-    for (size_t i = 0; i < c.n; i++) {
-        if (ol && strcmp(c.v[i]->assessor_ods, only) != 0)
-            huddle__decline_counter__free_unpacked(c.v[i], NULL);
-        else
-            c.v[kept++] = c.v[i];
+    int rc;
+    if (ol) { /* one organisation's, if it has any */
+        store_val_t v;
+        rc = store_get(wq->txn, STORE_DECLINES, only, ol, &v);
+        rc = rc == STORE_OK ? collect_counter(NULL, &v, &c) : rc == STORE_ENOTFOUND ? STORE_OK : rc;
+    } else {
+        rc = store_scan(wq->txn, STORE_DECLINES, NULL, 0, 0, collect_counter, &c);
     }
-    c.n = kept;
     int ret = -1;
     if (rc < 0) {
         busy(r, "decline counts");
