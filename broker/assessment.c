@@ -285,7 +285,8 @@ static int submit_fields(const wf_ctx_t *ctx, const Huddle__Event *ev, reject_t 
         return -1;
     int32_t day = 0;
     if (filled(ta->requested_start_date) && !date_of(ta->requested_start_date, &day))
-        return reject(r, INVALID, SUBMIT "requested_start_date", "a real date, YYYY-MM-DD, or empty for as soon as possible");
+        return reject(r, INVALID, SUBMIT "requested_start_date",
+                      "a real date, YYYY-MM-DD, or empty for as soon as possible");
     if (text_check(ta->assessor_name, 1, PERSON_MAX, SUBMIT "assessor_name", r))
         return -1;
     if (!date_of(ta->assessed_date, &day))
@@ -329,9 +330,8 @@ static int submit_episode(wf_ctx_t *ctx, const Huddle__TrustedAssessment *ta, Hu
             busy(r);
         } else {
             char word[32];
-            reject(r, CONFLICT, SUBMIT "episode_id",
-                   "the episode already has an open assessment, %s (%s): one at a time", open->assessment->assessment_id,
-                   state_word(open->state, word, sizeof word));
+            reject(r, CONFLICT, SUBMIT "episode_id", "the episode already has an open assessment, %s (%s): one at a time",
+                   open->assessment->assessment_id, state_word(open->state, word, sizeof word));
             snprintf(r->current_state, sizeof r->current_state, "%s", assessment_state_name(open->state));
             snprintf(r->conflicting_id, sizeof r->conflicting_id, "%s", open->assessment->assessment_id);
         }

@@ -137,19 +137,19 @@ static int list_scope(wf_query_t *wq, gather_t *g, reject_t *r)
     g->episode_id = q->episode_id ? q->episode_id : "";
     g->provider = q->provider_ods ? q->provider_ods : "";
     const char *colon = strchr(g->episode_id, ':');
-    if (filled(g->episode_id) &&
-        (!colon || strlen(g->episode_id) >= EPISODE_ID_MAX || ods_code_check(g->episode_id, (size_t)(colon - g->episode_id))))
+    size_t hl = colon ? (size_t)(colon - g->episode_id) : 0; /* the hospital's part */
+    if (filled(g->episode_id) && (!colon || strlen(g->episode_id) >= EPISODE_ID_MAX || ods_code_check(g->episode_id, hl)))
         return reject(r, INVALID, "query.episode_id", "an episode, \"<hospital ODS>:<local id>\", or empty");
     if (filled(g->provider) && ods_code_check(g->provider, strlen(g->provider)) != ODS_OK)
         return reject(r, INVALID, "query.provider_ods", "a provider's ODS code, or empty");
     if (a->role == HUDDLE__ROLE__ROLE_CARE_PROVIDER) {
         if (filled(g->provider) && strcmp(g->provider, a->org_ods) != 0)
-            return reject(r, FORBIDDEN, "query.provider_ods", "a care provider reads only the assessments addressed to it");
+            return reject(r, FORBIDDEN, "query.provider_ods",
+                          "a care provider reads only the assessments addressed to it");
         g->provider = a->org_ods;
     }
     if (a->role == HUDDLE__ROLE__ROLE_DISCHARGE_HUB && filled(g->episode_id) &&
-        (strncmp(g->episode_id, a->hospital_ods, (size_t)(colon - g->episode_id)) != 0 ||
-         strlen(a->hospital_ods) != (size_t)(colon - g->episode_id)))
+        (strlen(a->hospital_ods) != hl || strncmp(g->episode_id, a->hospital_ods, hl) != 0))
         return reject(r, FORBIDDEN, "query.episode_id", "a discharge hub reads only its own hospital's episodes");
     return 0;
 }

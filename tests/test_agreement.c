@@ -211,7 +211,12 @@ static Huddle__ServiceType unset[] = {SVC(UNSPECIFIED)};
 
 static void no_id(Huddle__TrustAgreement *a) { a->agreement_id = S(""); }
 static void bad_id(Huddle__TrustAgreement *a) { a->agreement_id = S("TA 1"); }
-static void longer_id(Huddle__TrustAgreement *a) { memset(long_id, 'A', 33); long_id[33] = 0; a->agreement_id = long_id; }
+static void longer_id(Huddle__TrustAgreement *a)
+{
+    memset(long_id, 'A', 33);
+    long_id[33] = 0;
+    a->agreement_id = long_id;
+}
 static void no_assessor(Huddle__TrustAgreement *a) { a->assessor_ods = S(""); }
 static void lower_assessor(Huddle__TrustAgreement *a) { a->assessor_ods = S("rxh"); }
 static void short_provider(Huddle__TrustAgreement *a) { a->provider_ods = S("VN"); }

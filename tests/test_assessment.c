@@ -108,7 +108,11 @@ static void no_name(Huddle__TrustedAssessment *ta) { ta->assessor_name = S(""); 
 static void long_name(Huddle__TrustedAssessment *ta) { ta->assessor_name = sized(129); }
 static void no_assessed(Huddle__TrustedAssessment *ta) { ta->assessed_date = S(""); }
 static void future_assessed(Huddle__TrustedAssessment *ta) { ta->assessed_date = S("2027-01-16"); }
-static void many_hours(Huddle__TrustedAssessment *ta) { ta->service_type = SVC(HOME_CARE); ta->care_hours_per_week = 169; }
+static void many_hours(Huddle__TrustedAssessment *ta)
+{
+    ta->service_type = SVC(HOME_CARE);
+    ta->care_hours_per_week = 169;
+}
 static void hours_in_bed(Huddle__TrustedAssessment *ta) { ta->care_hours_per_week = 10; }
 static void no_hours_at_home(Huddle__TrustedAssessment *ta) { ta->service_type = SVC(REABLEMENT); }
 

@@ -84,7 +84,8 @@ static void read_ids(fx_t *f, const char *rid, Huddle__Query *q, char *out, size
     const Huddle__AssessmentList *l = r->answer->assessments;
     out[0] = '\0';
     for (size_t i = 0; i < l->n_assessments; i++)
-        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "", l->assessments[i]->assessment->assessment_id);
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "",
+                 l->assessments[i]->assessment->assessment_id);
     assert_int_equal(r->answer->truncated, r->answer->next_after != 0);
     if (next)
         *next = r->answer->next_after;

@@ -452,7 +452,8 @@ __attribute__((noinline, unused)) static Huddle__Frame *query_as(fx_t *f, const 
 }
 
 /* The audit records of one kind of access, as the auditor reads the trail. */
-__attribute__((noinline, unused)) static unsigned audited(fx_t *f, Huddle__AuditPurpose purpose, const char *patient, const char *desc)
+__attribute__((noinline, unused)) static unsigned audited(fx_t *f, Huddle__AuditPurpose purpose, const char *patient,
+                                                          const char *desc)
 {
     Huddle__Query q = HUDDLE__QUERY__INIT;
     q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_AUDIT_TRAIL;
