@@ -137,11 +137,6 @@ static int reject_state(reject_t *r, const char *field, const Huddle__Assessment
     return -1;
 }
 
-static bool is_open(Huddle__AssessmentState s)
-{
-    return s == AS(AWAITING_RESPONSE) || s == AS(INFO_REQUESTED);
-}
-
 size_t assessment_index_key(uint8_t key[ASSESSMENT_INDEX_KEY_MAX], const char *owner, uint64_t seq)
 {
     size_t n = len_of(owner);
@@ -308,8 +303,8 @@ static int submit_fields(const wf_ctx_t *ctx, const Huddle__Event *ev, reject_t 
 
 /* The episode an assessment is for, as the submission finds it: 0 with *out (the caller
  * frees it), or -1 with r filled. */
-static int submit_episode(wf_ctx_t *ctx, const Huddle__TrustedAssessment *ta, Huddle__EpisodeRecord **out,
-                          reject_t *r)
+static int submit_episode(wf_ctx_t *ctx, const Huddle__TrustedAssessment *ta, const char *org,
+                          Huddle__EpisodeRecord **out, reject_t *r)
 {
     Huddle__EpisodeRecord *ep = NULL;
     Huddle__AssessmentRecord *open = NULL;
@@ -328,9 +323,13 @@ static int submit_episode(wf_ctx_t *ctx, const Huddle__TrustedAssessment *ta, Hu
     } else if (filled(ep->open_assessment_id)) {
         if (assessment_get(ctx->txn, ep->open_assessment_id, &open) != STORE_OK) {
             busy(r);
+        } else if (strcmp(open->assessor_ods, org) != 0) { /* another organisation's is not named to it */
+            reject(r, CONFLICT, SUBMIT "episode_id",
+                   "the episode already has an open assessment, by another organisation: one at a time");
         } else {
             char word[32];
-            reject(r, CONFLICT, SUBMIT "episode_id", "the episode already has an open assessment, %s (%s): one at a time",
+            reject(r, CONFLICT, SUBMIT "episode_id",
+                   "the episode already has an open assessment, %s (%s): one at a time",
                    open->assessment->assessment_id, state_word(open->state, word, sizeof word));
             snprintf(r->current_state, sizeof r->current_state, "%s", assessment_state_name(open->state));
             snprintf(r->conflicting_id, sizeof r->conflicting_id, "%s", open->assessment->assessment_id);
@@ -361,7 +360,7 @@ int assessment_submit_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
     if (rc != 0)
         return busy(r);
     Huddle__EpisodeRecord *ep;
-    if (submit_episode(ctx, ta, &ep, r))
+    if (submit_episode(ctx, ta, org, &ep, r))
         return -1;
     char id[WF_ID_MAX];
     snprintf(id, sizeof id, "A%llu", (unsigned long long)ev->seq);
@@ -511,15 +510,20 @@ static int assessment_for_event(wf_ctx_t *ctx, Huddle__Event *ev, const char *id
     const Huddle__TrustedAssessment *ta = rec->assessment;
     char journey[72];
     int ret = 0;
-    if (s && (same_subject(s->nhs_number, ta->nhs_number, "publish.event.subject.nhs_number", r) ||
-              same_subject(s->episode_id, ta->episode_id, "publish.event.subject.episode_id", r)))
-        ret = -1;
-    else if (!rec->scope)
+    /* a patient or episode the agent named that is not the assessment's is refused only
+     * once the sender is known to relate to it: nobody else learns whose it is */
+    reject_t wrong;
+    bool named_wrong =
+        s && (same_subject(s->nhs_number, ta->nhs_number, "publish.event.subject.nhs_number", &wrong) ||
+              same_subject(s->episode_id, ta->episode_id, "publish.event.subject.episode_id", &wrong));
+    if (!rec->scope)
         ret = busy(r);
     else if (stamp(ev, ta->nhs_number, ta->assessment_id, ta->episode_id, rec->scope, r))
         ret = -1;
     else if (!sender_relates(ctx, ev))
         ret = 1;
+    else if (named_wrong)
+        ret = -1, *r = wrong;
     else if (journey_of(ctx->txn, rec, journey, sizeof journey) != STORE_OK)
         ret = busy(r);
     else
@@ -784,7 +788,7 @@ int assessment_episode_discharged(wf_ctx_t *ctx, Huddle__EpisodeRecord *ep)
     for (size_t i = 0; rc == STORE_OK && i < l.n; i++) {
         Huddle__AssessmentRecord *rec = NULL;
         rc = assessment_get(ctx->txn, l.ids[i], &rec);
-        if (rc == STORE_OK && is_open(rec->state)) {
+        if (rc == STORE_OK && (rec->state == AS(AWAITING_RESPONSE) || rec->state == AS(INFO_REQUESTED))) {
             rec->state = AS(CLOSED);
             rec->deadline_ms = 0;
             rec->updated_at_ms = ctx->now_ms;

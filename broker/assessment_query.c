@@ -138,7 +138,8 @@ static int list_scope(wf_query_t *wq, gather_t *g, reject_t *r)
     g->provider = q->provider_ods ? q->provider_ods : "";
     const char *colon = strchr(g->episode_id, ':');
     size_t hl = colon ? (size_t)(colon - g->episode_id) : 0; /* the hospital's part */
-    if (filled(g->episode_id) && (!colon || strlen(g->episode_id) >= EPISODE_ID_MAX || ods_code_check(g->episode_id, hl)))
+    if (filled(g->episode_id) &&
+        (!colon || strlen(g->episode_id) >= EPISODE_ID_MAX || ods_code_check(g->episode_id, hl) != ODS_OK))
         return reject(r, INVALID, "query.episode_id", "an episode, \"<hospital ODS>:<local id>\", or empty");
     if (filled(g->provider) && ods_code_check(g->provider, strlen(g->provider)) != ODS_OK)
         return reject(r, INVALID, "query.provider_ods", "a provider's ODS code, or empty");

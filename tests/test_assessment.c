@@ -213,6 +213,14 @@ static void test_submit_needs_agreement_and_open_episode(void **state)
     submit_as(f, "ta", "m7", &ta, id);
     publish_assessment(f, "ta2", "m8", &ta);
     expect_conflict(f, "ta2", F("episode_id"), "ASSESSMENT_STATE_AWAITING_RESPONSE", id);
+    /* another organisation's assessor, with its own agreement, is told only that one is open */
+    Huddle__ServiceType nursing[] = {SVC(NURSING)};
+    Huddle__TrustAgreement ag = agreement("TA-RYJ", "RYJ", "VN123", nursing, 1, "2027-01-01", "");
+    Huddle__Frame *r = admin_add(f, "ops", &ag);
+    admin_ok(r);
+    codec_frame_free(&r);
+    publish_assessment(f, "taj", "m8j", &ta);
+    expect_conflict(f, "taj", F("episode_id"), "", "");
     /* two in one batch: the second meets the first */
     seed_episode(f, "RXH:E3", q, "RXH", EP(AWAITING_PLACEMENT));
     ta = good_assessment(q, "RXH:E3", &n);
@@ -224,7 +232,7 @@ static void test_submit_needs_agreement_and_open_episode(void **state)
     codec_frame_free(&a);
     expect_rejected(f, "ta2", CODE(CONFLICT), F("episode_id"));
     /* once revoked, the agreement carries no new assessment; the open ones stay open */
-    Huddle__Frame *r = admin_revoke(f, "ops", "TA-VN", "Home closed to admissions");
+    r = admin_revoke(f, "ops", "TA-VN", "Home closed to admissions");
     admin_ok(r);
     codec_frame_free(&r);
     seed_episode(f, "RXH:E4", nhs(4, q), "RXH", EP(AWAITING_PLACEMENT));
@@ -267,17 +275,32 @@ static void test_accept(void **state)
     expect_forbidden(f, "hc", "publish.event", "care addressed to its own organisation");
     publish_response(f, "ta", "r6", &resp);
     expect_forbidden(f, "ta", "publish.event.kind", NULL);
+    /* a patient named in the subject must be the assessment's; anyone else learns
+     * nothing from naming one */
+    char q[NHS_NUMBER_BUF];
+    Huddle__Event ev = HUDDLE__EVENT__INIT;
+    Huddle__Subject sub = HUDDLE__SUBJECT__INIT;
+    sub.nhs_number = nhs(2, q);
+    ev.message_id = S("r6b");
+    ev.kind = KIND(ASSESSMENT_RESPONDED);
+    ev.subject = &sub;
+    ev.payload_case = HUDDLE__EVENT__PAYLOAD_ASSESSMENT_RESPONSE;
+    ev.assessment_response = &resp;
+    fx_publish(f, "vn", &ev);
+    rejected(f, "vn", CODE(INVALID), "publish.event.subject.nhs_number");
+    fx_publish(f, "hc", &ev);
+    expect_forbidden(f, "hc", "publish.event", NULL);
     /* any agent of the provider may */
     uint64_t c = publish_response(f, "vn2", "r7", &resp);
     Huddle__Frame *a = fx_accepted(f, "vn2", c);
-    Huddle__Event *ev = event_at(f, a->accepted->seq);
+    Huddle__Event *stored = event_at(f, a->accepted->seq);
     codec_frame_free(&a);
-    assert_string_equal(ev->subject->assessment_id, id);
-    assert_string_equal(ev->subject->nhs_number, p);
-    assert_string_equal(ev->scope->provider_ods, "VN123");
-    assert_string_equal(ev->scope->hospital_ods, "RXH");
-    assert_string_equal(ev->correlation_id, "journey-RXH:E1");
-    huddle__event__free_unpacked(ev, NULL);
+    assert_string_equal(stored->subject->assessment_id, id);
+    assert_string_equal(stored->subject->nhs_number, p);
+    assert_string_equal(stored->scope->provider_ods, "VN123");
+    assert_string_equal(stored->scope->hospital_ods, "RXH");
+    assert_string_equal(stored->correlation_id, "journey-RXH:E1");
+    huddle__event__free_unpacked(stored, NULL);
     Huddle__AssessmentRecord *rec = record(f, id);
     assert_int_equal(rec->state, AS(ACCEPTED));
     assert_int_equal(rec->deadline_ms, 0);

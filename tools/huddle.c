@@ -1,8 +1,9 @@
 /*
  * huddle — the operator's command line: create a store, inspect it, back it up, edit
  * the registry of a stopped broker (init, keygen, agent, neighbourhood, practice:
- * tools/cmd_registry.c) and its trust agreements (agreement: tools/cmd_agreement.c), and try a running broker with the publish and subscribe
- * examples (tools/cmd_pubsub.c), and make synthetic referral lists to try it with
+ * tools/cmd_registry.c) and its trust agreements (agreement: tools/cmd_agreement.c),
+ * and try a running broker with the publish and subscribe examples
+ * (tools/cmd_pubsub.c), and make synthetic referral lists to try it with
  * (tools/cmd_synth.c).
  *
  * Each command is one row of the table below, run on the store named by --store,
