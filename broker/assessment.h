@@ -13,6 +13,7 @@
  * ACCEPT, its scope's provider_ods through episode.h.
  *
  * Ids: an assessment's id is "A" followed by the seq of its ASSESSMENT_SUBMITTED event.
+ * Its events join the episode's journey (correlation id) unless the assessor names one.
  */
 #ifndef HUDDLE_ASSESSMENT_H
 #define HUDDLE_ASSESSMENT_H
@@ -42,8 +43,10 @@ int assessment_episode_discharged(wf_ctx_t *ctx, Huddle__EpisodeRecord *ep);
  * or STORE_ENOTFOUND. */
 int assessment_get(store_txn_t *txn, const char *assessment_id, Huddle__AssessmentRecord **out);
 
-/* Queries (workflow.h wf_query_t): ASSESSMENTS (a provider's, an episode's, or an
- * assessor organisation's own) and DECLINE_COUNTS. */
+/* Queries (workflow.h wf_query_t, in assessment_query.c): ASSESSMENTS (a provider its
+ * own, an assessor its organisation's, a hub its hospital's; narrowed by episode_id or
+ * provider_ods; newest first) and DECLINE_COUNTS (per assessor organisation, no
+ * patient). */
 int assessment_query_list(wf_query_t *q, reject_t *r);
 int assessment_query_declines(wf_query_t *q, reject_t *r);
 

@@ -447,6 +447,7 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
         reject_store(b, &r, rc);
     } else if (k->check(&ctx, ev, &r) != 0 || (denied = access_check_publish(s->agent, ev, &r) != 0)) {
         rc = STORE_EINVAL; /* r says why */
+        denied = r.code == HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN; /* the matrix's, or a workflow's */
     }
 
     size_t len = 0;

@@ -7,12 +7,15 @@
  * every session against the registry again, so the agent's subscriptions stop and its
  * next frame is refused (broker.c, recheck_sessions).
  *
- * Trust agreements are the trusted-assessment workflow's records; until it is built
- * their commands are answered INVALID, saying so.
+ * Trust agreements are the trusted-assessment workflow's records (agreement.h): their
+ * commands run with a workflow context of the batch, so that the derived event each
+ * change appends (TRUST_AGREEMENT_RECORDED, _REVOKED) is delivered to subscribers once
+ * the batch commits, like any other derived event.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "agreement.h"
 #include "broker_internal.h"
 #include "codec.h"
 #include "log.h"
@@ -48,6 +51,7 @@ static int list_push(list_t *l, const ProtobufCMessage *m)
 static int push_agent(const Huddle__AgentRecord *r, void *ctx) { return list_push(ctx, &r->base); }
 static int push_practice(const Huddle__PracticeRecord *r, void *ctx) { return list_push(ctx, &r->base); }
 static int push_neighbourhood(const Huddle__NeighbourhoodRecord *r, void *ctx) { return list_push(ctx, &r->base); }
+static int push_agreement(const Huddle__TrustAgreementRecord *r, void *ctx) { return list_push(ctx, &r->base); }
 
 static void list_free(list_t *l)
 {
@@ -63,6 +67,8 @@ static int fetch_one(store_txn_t *txn, Huddle__Admin__CommandCase c, const char 
     int rc;
     if (c == HUDDLE__ADMIN__COMMAND_PRACTICE_ADD)
         rc = registry_practice_get(txn, id, (Huddle__PracticeRecord **)&rec);
+    else if (c == HUDDLE__ADMIN__COMMAND_AGREEMENT_ADD || c == HUDDLE__ADMIN__COMMAND_AGREEMENT_REVOKE)
+        rc = agreement_get(txn, id, (Huddle__TrustAgreementRecord **)&rec);
     else if (c == HUDDLE__ADMIN__COMMAND_NEIGHBOURHOOD_ADD)
         rc = registry_neighbourhood_get(txn, id, (Huddle__NeighbourhoodRecord **)&rec);
     else
@@ -81,12 +87,15 @@ static int fetch_one(store_txn_t *txn, Huddle__Admin__CommandCase c, const char 
 
 /* Applies one command: 0 with the records to answer in *l and a summary in what, or
  * -1 with r filled. */
-static int apply(broker_t *b, store_txn_t *txn, const Huddle__Admin *a, list_t *l, char *what, size_t what_len,
-                 reject_t *r)
+static int apply(broker_t *b, session_t *s, store_txn_t *txn, const Huddle__Admin *a, list_t *l, char *what,
+                 size_t what_len, reject_t *r)
 {
     int64_t now = broker_now(b);
     const char *id = NULL;
     int rc = 0;
+    bool writes_log = false; /* a store failure after the derived event leaves the batch half done */
+    wf_ctx_t ctx;
+    broker_wf_ctx(b, &ctx, txn, s);
     switch (a->command_case) {
     case HUDDLE__ADMIN__COMMAND_AGENT_ADD:
         id = a->agent_add->agent_id;
@@ -129,10 +138,21 @@ static int apply(broker_t *b, store_txn_t *txn, const Huddle__Admin *a, list_t *
         snprintf(what, what_len, "neighbourhood_list");
         break;
     case HUDDLE__ADMIN__COMMAND_AGREEMENT_ADD:
+        id = a->agreement_add->agreement ? a->agreement_add->agreement->agreement_id : "";
+        rc = agreement_add(&ctx, a->agreement_add->agreement, r);
+        writes_log = true;
+        snprintf(what, what_len, "agreement_add %s", id);
+        break;
     case HUDDLE__ADMIN__COMMAND_AGREEMENT_REVOKE:
+        id = a->agreement_revoke->agreement_id;
+        rc = agreement_revoke(&ctx, a->agreement_revoke, r);
+        writes_log = true;
+        snprintf(what, what_len, "agreement_revoke %s", id);
+        break;
     case HUDDLE__ADMIN__COMMAND_AGREEMENT_LIST:
-        return reject(r, R_INVALID, "admin",
-                      "trust agreements come with the trusted-assessment workflow, which this broker does not have yet");
+        rc = agreement_list(txn, a->agreement_list, now, push_agreement, l);
+        snprintf(what, what_len, "agreement_list");
+        break;
     default:
         return reject(r, R_INVALID, "admin", "required: one command");
     }
@@ -141,6 +161,7 @@ static int apply(broker_t *b, store_txn_t *txn, const Huddle__Admin *a, list_t *
     if (id && rc == 0)
         rc = fetch_one(txn, a->command_case, id, l);
     if (rc < 0 || l->oom) {
+        b->batch_failed |= writes_log && rc < 0;
         log_error("admin %s: the store failed: %s", what, store_strerror(rc < 0 ? rc : STORE_ENOMEM));
         reject(r, HUDDLE__REJECT_CODE__REJECT_CODE_BUSY, "", "the registry cannot be changed now; retry");
         r->retry_after_ms = 1000;
@@ -168,7 +189,7 @@ void broker_on_admin(broker_t *b, session_t *s, const Huddle__Frame *f)
         return;
     list_t l = {.limit = b->cfg->query_limit_max};
     char what[128];
-    if (apply(b, txn, a, &l, what, sizeof what, &r) != 0) {
+    if (apply(b, s, txn, a, &l, what, sizeof what, &r) != 0) {
         list_free(&l);
         broker_stage_reject(b, s, f->corr, &r, NULL);
         return;
@@ -205,6 +226,11 @@ void broker_on_admin(broker_t *b, session_t *s, const Huddle__Frame *f)
     case HUDDLE__ADMIN__COMMAND_NEIGHBOURHOOD_ADD:
     case HUDDLE__ADMIN__COMMAND_NEIGHBOURHOOD_LIST:
         res.n_neighbourhoods = l.n, res.neighbourhoods = (Huddle__NeighbourhoodRecord **)l.items;
+        break;
+    case HUDDLE__ADMIN__COMMAND_AGREEMENT_ADD:
+    case HUDDLE__ADMIN__COMMAND_AGREEMENT_REVOKE:
+    case HUDDLE__ADMIN__COMMAND_AGREEMENT_LIST:
+        res.n_agreements = l.n, res.agreements = (Huddle__TrustAgreementRecord **)l.items;
         break;
     default:
         res.n_agents = l.n, res.agents = (Huddle__AgentRecord **)l.items;

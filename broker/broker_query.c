@@ -7,13 +7,16 @@
  * trail by patient, agent or time range) and PATIENT_TIMELINE (the events about one
  * patient that the asker may see, each held to the same scope rule as a delivery).
  * The workflow queries are answered by their workflows (wf_queries: the waiting list
- * and referral history by referral_query.c, the agenda by mdt.c, the discharge board by
- * board.c); a kind whose workflow is not built yet is answered INVALID, saying so.
+ * and referral history by referral_query.c, the agenda by mdt.c, assessments and
+ * decline counts by assessment_query.c, the discharge board by board.c); a kind no
+ * workflow answers is answered INVALID, saying so. DECLINE_COUNTS, like STATS, carries
+ * no patient data and needs no purpose.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
+#include "assessment.h"
 #include "audit.h"
 #include "board.h"
 #include "broker_internal.h"
@@ -310,6 +313,8 @@ static const struct {
     {HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY, referral_query_history},
     {HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA, mdt_query_agenda},
     {HUDDLE__QUERY_KIND__QUERY_KIND_BOARD, board_query},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_ASSESSMENTS, assessment_query_list},
+    {HUDDLE__QUERY_KIND__QUERY_KIND_DECLINE_COUNTS, assessment_query_declines},
 };
 
 /* 1 when no workflow answers the kind; else 0 or -1 as the workflow's function. */
@@ -352,7 +357,8 @@ void broker_on_query(broker_t *b, session_t *s, const Huddle__Frame *f)
         return;
     }
     uint32_t limit = q->limit ? q->limit : b->cfg->query_limit_default;
-    bool patient_data = q->kind != HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
+    bool patient_data =
+        q->kind != HUDDLE__QUERY_KIND__QUERY_KIND_STATS && q->kind != HUDDLE__QUERY_KIND__QUERY_KIND_DECLINE_COUNTS;
     if (limit > b->cfg->query_limit_max)
         reject(&r, R_INVALID, "query.limit", "at most %u", b->cfg->query_limit_max);
     else if (q->to_ms && q->from_ms >= q->to_ms)

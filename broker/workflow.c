@@ -10,6 +10,7 @@
 
 #include "record.h"
 
+#include "assessment.h"
 #include "episode.h"
 #include "mdt.h"
 #include "notify.h"
@@ -41,6 +42,13 @@ static const wf_kind_t kinds[] = {
     {KIND(MDT_OUTCOME_RECORDED), PAYLOAD(MDT_OUTCOME), mdt_outcome_check, mdt_outcome_apply},
     {KIND(MDT_SESSION_CLOSED), PAYLOAD(MDT_SESSION_CLOSE), mdt_close_check, mdt_close_apply},
     {KIND(MDT_REVIEW_DUE), PAYLOAD(MDT_REVIEW_DUE), NULL, NULL},
+    /* trust agreements (agreement.h): derived from an ADMIN's Admin commands */
+    {KIND(TRUST_AGREEMENT_RECORDED), PAYLOAD(TRUST_AGREEMENT), NULL, NULL},
+    {KIND(TRUST_AGREEMENT_REVOKED), PAYLOAD(TRUST_AGREEMENT_REVOKE), NULL, NULL},
+    /* trusted assessments (assessment.h) */
+    {KIND(ASSESSMENT_SUBMITTED), PAYLOAD(TRUSTED_ASSESSMENT), assessment_submit_check, assessment_submit_apply},
+    {KIND(ASSESSMENT_RESPONDED), PAYLOAD(ASSESSMENT_RESPONSE), assessment_respond_check, assessment_respond_apply},
+    {KIND(ASSESSMENT_INFO_PROVIDED), PAYLOAD(ASSESSMENT_INFO), assessment_info_check, assessment_info_apply},
     /* discharge (episode.h) */
     {KIND(EPISODE_UPDATED), PAYLOAD(EPISODE_UPDATE), episode_update_check, episode_update_apply},
     {KIND(PLACEMENT_REPORTED), PAYLOAD(PLACEMENT_REPORT), episode_placement_check, episode_placement_apply},
@@ -228,6 +236,7 @@ static const struct {
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_RED, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_WAITING_WELL_ANY, referral_fire_waiting},
     {HUDDLE__TIMER_KIND__TIMER_KIND_MDT_REVIEW, mdt_fire_review},
+    {HUDDLE__TIMER_KIND__TIMER_KIND_ASSESSMENT_DEADLINE, assessment_fire_deadline},
     {HUDDLE__TIMER_KIND__TIMER_KIND_PLACEMENT_REVIEW_7D, episode_fire_timer},
     {HUDDLE__TIMER_KIND__TIMER_KIND_PLACEMENT_REVIEW_14D, episode_fire_timer},
     {HUDDLE__TIMER_KIND__TIMER_KIND_PLACEMENT_ALERT_42D, episode_fire_timer},

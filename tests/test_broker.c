@@ -794,9 +794,10 @@ static void test_admin_commands_audited_and_revocation_applied(void **state)
     Huddle__TrustAgreementAdd ta = HUDDLE__TRUST_AGREEMENT_ADD__INIT;
     cmd.command_case = HUDDLE__ADMIN__COMMAND_AGREEMENT_ADD;
     cmd.agreement_add = &ta;
-    r = admin(f, "adm", &cmd); /* not built yet, and it says so */
+    r = admin(f, "adm", &cmd); /* the agreement's rules (test_agreement), with the field named */
     assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_REJECTED);
-    assert_non_null(strstr(r->rejected->reason, "trusted-assessment workflow"));
+    assert_int_equal(r->rejected->code, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID);
+    assert_string_equal(r->rejected->field, "admin.agreement_add.agreement");
     codec_frame_free(&r);
 
     /* revoking "sub": from the commit its session is told, delivers nothing more, and
@@ -884,9 +885,9 @@ static void test_bad_queries_named(void **state)
     q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_PATIENT_TIMELINE;
     q.nhs_number = S("12345");
     query_refused(f, "p1", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.nhs_number");
-    /* a kind whose workflow is not built yet says so */
-    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_DECLINE_COUNTS;
-    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_INVALID, "query.kind");
+    /* a kind this schema does not know is refused by the decoder, naming the field */
+    q.kind = (Huddle__QueryKind)99;
+    query_refused(f, "adm", &q, HUDDLE__REJECT_CODE__REJECT_CODE_MALFORMED, "query.kind");
 }
 
 /* What broker_tick logs at mono_ms, as text (stderr captured). */

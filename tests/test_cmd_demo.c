@@ -1,7 +1,8 @@
 /*
  * test_cmd_demo — `huddle demo` as a newcomer meets it through `make run`: the real
  * binary on a store `huddle init` made, every demo identity registered with the key
- * pair written for it, all or nothing (a second run, a clash with an existing record,
+ * pair written for it, the trust agreement between the demo assessor's organisation
+ * and the demo care home, all or nothing (a second run, a clash with an existing record,
  * a key file in the way), the broker's lock, and a demo agent connecting to a real
  * broker exactly as the printed note says.
  */
@@ -128,6 +129,8 @@ static void assert_no_demo(fixture_t *f)
     assert_output_has(f, "1 agent\n"); /* the admin only */
     assert_int_equal(RUN(f, "practice", "list"), 0);
     assert_output_has(f, "0 practices");
+    assert_int_equal(RUN(f, "agreement", "list", "--all"), 0);
+    assert_output_has(f, "0 agreements");
 }
 
 static void test_demo_registers_every_identity(void **state)
@@ -180,6 +183,16 @@ static void test_demo_registers_every_identity(void **state)
     assert_output_has(f, "A81001");
     assert_output_has(f, "Riverside Surgery");
     assert_output_has(f, "Northfield Medical Centre");
+
+    /* the demo assessor's organisation may assess for the demo care home, from today */
+    assert_int_equal(RUN(f, "agreement", "list"), 0);
+    assert_output_has(f, "demo-rxh-vn123");
+    assert_output_has(f, "RXH        VN123      residential,nursing,home-care,reablement");
+    assert_output_has(f, " in force\n");
+    assert_output_has(f, "1 agreement in force");
+    if (!strstr(printed, "trust agreement demo-rxh-vn123: RXH's trusted assessors (assessor-rxh) may assess for\n"
+                         "VN123 (carehome-vn)"))
+        fail_msg("the note does not name the trust agreement:\n%s", printed);
 
     /* the note names the broker's key init wrote and the agent's own id */
     memcpy(f->out, printed, sizeof printed);
@@ -245,6 +258,26 @@ static void test_clash_with_existing_records_refused(void **state)
     assert_false(exists(path));
 }
 
+static void test_clash_with_an_agreement_refused(void **state)
+{
+    fixture_t *f = *state;
+    init_store(f);
+    /* an agreement of the demo's id, recorded by the operator: never replaced */
+    assert_int_equal(RUN(f, "agreement", "add", "--id", "demo-rxh-vn123", "--assessor", "RYJ", "--provider", "VN999",
+                         "--services", "home-care", "--from", "2026-01-01"),
+                     0);
+    assert_int_equal(RUN(f, "demo"), 1);
+    assert_output_has(f, "the demo is already registered");
+    assert_output_has(f, "trust agreement demo-rxh-vn123 exists");
+    assert_int_equal(RUN(f, "agent", "list"), 0);
+    assert_output_has(f, "1 agent\n"); /* all or nothing: no demo agent either */
+    assert_int_equal(RUN(f, "agreement", "list", "--all"), 0);
+    assert_output_has(f, "RYJ        VN999");
+    char path[512];
+    key_path(path, sizeof path, f->keys, "gp-a81001", "key");
+    assert_false(exists(path));
+}
+
 static void test_key_file_in_the_way_leaves_nothing(void **state)
 {
     fixture_t *f = *state;
@@ -298,6 +331,7 @@ static void test_help_usage_and_keys_option(void **state)
     assert_output_has(f, "FICTIONAL");
     assert_output_has(f, "--keys DIR");
     assert_output_has(f, "HUDDLE_SECRET_KEY=$(cat var/keys/gp-a81001.key)");
+    assert_output_has(f, "trust agreement demo-rxh-vn123: RXH's trusted assessors may assess for VN123");
     for (size_t i = 0; i < N_DEMO; i++)
         assert_output_has(f, demo[i][0]);
     assert_int_equal(RUN(f, "demo", "extra"), 2);
@@ -358,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_demo_registers_every_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_run_refused_and_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clash_with_existing_records_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clash_with_an_agreement_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_file_in_the_way_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_beside_a_running_broker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_usage_and_keys_option, setup, teardown),

@@ -3,7 +3,9 @@
  * broker's store, one agent per role, each with a fresh keypair, so that a newcomer
  * (`make run`, tools/run.sh) has someone to connect as.
  *
- * Owns: the demo's content (the tables below), its key files and its output. Like the
+ * Owns: the demo's content (the tables below, and a trust agreement under which the
+ * demo hospital's trusted assessor may assess for the demo care home), its key files
+ * and its output. Like the
  * other offline registry commands (tools/cmd_registry.c) it takes <store>/huddled.lock
  * or refuses beside a running broker, and makes its change as ONE store batch: every
  * record is checked and added first, then the key files are written, then the batch
@@ -26,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agreement.h"
 #include "hd_time.h"
 #include "keyfile.h"
 #include "offline.h"
@@ -78,6 +81,15 @@ static const demo_agent_t agents[] = {
 };
 #define N_AGENTS (sizeof agents / sizeof agents[0])
 
+/* The trust agreement of assessor-rxh's organisation with carehome-vn's, in force from
+ * the day the demo is registered, open-ended. */
+#define AGREEMENT_ID "demo-rxh-vn123"
+#define AGREEMENT_ASSESSOR "RXH"
+#define AGREEMENT_PROVIDER "VN123"
+static const Huddle__ServiceType agreement_services[] = {
+    HUDDLE__SERVICE_TYPE__SERVICE_TYPE_RESIDENTIAL, HUDDLE__SERVICE_TYPE__SERVICE_TYPE_NURSING,
+    HUDDLE__SERVICE_TYPE__SERVICE_TYPE_HOME_CARE, HUDDLE__SERVICE_TYPE__SERVICE_TYPE_REABLEMENT};
+
 /* ---- options and usage -------------------------------------------------------- */
 
 typedef struct {
@@ -108,6 +120,9 @@ static void usage(FILE *out)
     for (size_t i = 0; i < N_AGENTS; i++)
         fprintf(out, "  %-22s %-17s %-10s %s\n", agents[i].id, registry_role_name(agents[i].role), agents[i].org,
                 agents[i].scope);
+    fprintf(out, "\n  trust agreement %s: %s's trusted assessors may assess for %s (residential,\n"
+                 "  nursing, home care and reablement), from the day the demo is registered, open-ended\n",
+            AGREEMENT_ID, AGREEMENT_ASSESSOR, AGREEMENT_PROVIDER);
     fprintf(out, "\nEverything is one store batch: all of it is registered, or none of it (and no key file\n"
                  "is left behind). Run again, or on a store that already has any of these records, it is\n"
                  "refused and changes nothing. Like the other registry commands it refuses while a broker\n"
@@ -129,6 +144,7 @@ typedef struct {
     char prefix[N_AGENTS][PATH_MAX_LEN + 80]; /* KEYS/ID, without .key or .pub */
     keyfile_pair_t kp[N_AGENTS];
     size_t written; /* key pairs written so far: removed again if the run fails */
+    char agreement_from[HD_DATE_LEN];
 } demo_t;
 
 static int already(const demo_t *d, const char *what)
@@ -207,6 +223,32 @@ static int add_records(demo_t *d, store_txn_t *txn, int64_t now_ms)
             return already(d, what);
         }
     }
+    /* recorded as an admin would, with its TRUST_AGREEMENT_RECORDED in the log */
+    char from[HD_DATE_LEN];
+    hd_date_format(hd_date_from_ms(now_ms), from, sizeof from);
+    Huddle__TrustAgreement ta = HUDDLE__TRUST_AGREEMENT__INIT;
+    ta.agreement_id = (char *)AGREEMENT_ID;
+    ta.assessor_ods = (char *)AGREEMENT_ASSESSOR;
+    ta.provider_ods = (char *)AGREEMENT_PROVIDER;
+    ta.n_service_types = sizeof agreement_services / sizeof agreement_services[0];
+    ta.service_types = (Huddle__ServiceType *)agreement_services;
+    ta.valid_from_date = from;
+    ta.valid_to_date = (char *)"";
+    wf_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.txn = txn;
+    ctx.sender = "";
+    ctx.now_ms = now_ms;
+    int rc = agreement_add(&ctx, &ta, &r);
+    if (rc == -1 && r.code == HUDDLE__REJECT_CODE__REJECT_CODE_CONFLICT)
+        return already(d, "trust agreement " AGREEMENT_ID);
+    if (rc == -1)
+        goto refused;
+    if (rc != 0) {
+        fprintf(stderr, "huddle: cannot write to %s: %s\n", d->store, store_strerror(rc));
+        return 1;
+    }
+    snprintf(d->agreement_from, sizeof d->agreement_from, "%s", from);
     return 0;
 refused:
     offline_print_reject(&r);
@@ -257,6 +299,10 @@ static void print_done(const demo_t *d)
     for (size_t i = 0; i < N_AGENTS; i++)
         printf("%-22s %-17s %-10s %-24s %s.{key,pub}\n", agents[i].id, registry_role_name(agents[i].role),
                agents[i].org, agents[i].scope, d->prefix[i]);
+    printf("\nAlso recorded: trust agreement %s: %s's trusted assessors (assessor-rxh) may assess for\n"
+           "%s (carehome-vn), residential, nursing, home care and reablement, from %s, open-ended\n"
+           "(`huddle agreement list`)\n",
+           AGREEMENT_ID, AGREEMENT_ASSESSOR, AGREEMENT_PROVIDER, d->agreement_from);
     char pub[PATH_MAX_LEN + 16];
     broker_pub(d, pub, sizeof pub);
     printf("\n%zu agents. To connect as one, start the broker (`make run`), then give huddle (bin/huddle in\n"

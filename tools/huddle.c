@@ -1,8 +1,9 @@
 /*
  * huddle — the operator's command line: create a store, inspect it, back it up, edit
  * the registry of a stopped broker (init, keygen, agent, neighbourhood, practice:
- * tools/cmd_registry.c), and try a running broker with the publish and subscribe
- * examples (tools/cmd_pubsub.c), and make synthetic referral lists to try it with
+ * tools/cmd_registry.c) and its trust agreements (agreement: tools/cmd_agreement.c),
+ * and try a running broker with the publish and subscribe examples
+ * (tools/cmd_pubsub.c), and make synthetic referral lists to try it with
  * (tools/cmd_synth.c).
  *
  * Each command is one row of the table below, run on the store named by --store,
@@ -51,6 +52,8 @@ int cmd_keygen(const opts_t *o, char **argv);
 int cmd_agent(const opts_t *o, char **argv);
 int cmd_neighbourhood(const opts_t *o, char **argv);
 int cmd_practice(const opts_t *o, char **argv);
+/* tools/cmd_agreement.c */
+int cmd_agreement(const opts_t *o, char **argv);
 /* tools/cmd_demo.c */
 int cmd_demo(const opts_t *o, char **argv);
 /* tools/cmd_synth.c */
@@ -68,6 +71,7 @@ static const command_t commands[] = {
     {"agent", "COMMAND", -1, "add, list, show, revoke agents or rotate a key (offline)", cmd_agent},
     {"neighbourhood", "COMMAND", -1, "add or list neighbourhoods (offline)", cmd_neighbourhood},
     {"practice", "COMMAND", -1, "add or list GP practices (offline)", cmd_practice},
+    {"agreement", "COMMAND", -1, "add, list or revoke trust agreements (offline)", cmd_agreement},
     {"demo", "[OPTIONS]", -1, "register a fictional demo neighbourhood, one agent per role (offline)", cmd_demo},
     {"synth", "[OPTIONS]", -1, "write a synthetic neighbourhood's referral lists, test data only (--help)", cmd_synth},
     {"stat", "", 0, "show the store's size, event log position and tables", cmd_stat},
