@@ -249,7 +249,7 @@ static void test_a_day_of_discharges(void **state)
     char disch[64];
     snprintf(disch, sizeof disch, "%sT00:30Z", day(f, 0, buf));
     assert_int_equal(RUN(f, "huddle-discharge", "update", "--local-id", "E2", "--nhs", NHS_E2, "--admitted",
-                         "placeholder", AS(f, f->hub)),
+                         "yesterday", "--status", "discharged", AS(f, f->hub)),
                      2); /* a malformed time is named before anything is sent */
     has(f, "--admitted");
     char adm2[32], adm3[32], r2[11], r3[11];
@@ -273,11 +273,11 @@ static void test_a_day_of_discharges(void **state)
 
     /* each practice hears of its own patient's discharge, and only that */
     assert_int_equal(RUN(f, "huddle-gp", "listen", "--once", "--show-nhs", AS(f, f->gp1)), 0);
-    has(f, NHS_E2);
-    lacks(f, NHS_E3);
+    has(f, "RXH:E2 (NHS 999 001 4132)  notification to A81001: A patient of the practice was discharged");
+    lacks(f, "RXH:E3");
     assert_int_equal(RUN(f, "huddle-gp", "listen", "--once", "--show-nhs", AS(f, f->gp2)), 0);
-    has(f, NHS_E3);
-    lacks(f, NHS_E2);
+    has(f, "RXH:E3 (NHS 999 002 7846)  notification to A81002: A patient of the practice was discharged");
+    lacks(f, "RXH:E2");
 
     /* two open episodes are left: E4 now 2 days delayed, E1 not ready */
     board(f);
