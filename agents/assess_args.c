@@ -146,9 +146,13 @@ int assess_args_id(const char *id, char why[ASSESS_WHY_LEN])
 int assess_args_submit_check(const assess_submit_t *s, int32_t today, char why[ASSESS_WHY_LEN])
 {
     char nhs[NHS_NUMBER_BUF], sub[DISCHARGE_WHY_LEN];
-    int rc;
-    if (!s->nhs || (rc = nhs_number_normalise(s->nhs, nhs)) != NHS_OK) {
-        snprintf(why, ASSESS_WHY_LEN, s->nhs ? "--nhs: %s" : "--nhs is required%s", s->nhs ? nhs_strerror(rc) : "");
+    if (!s->nhs) {
+        snprintf(why, ASSESS_WHY_LEN, "--nhs is required");
+        return -1;
+    }
+    int rc = nhs_number_normalise(s->nhs, nhs);
+    if (rc != NHS_OK) {
+        snprintf(why, ASSESS_WHY_LEN, "--nhs: %s", nhs_strerror(rc));
         return -1;
     }
     if (!s->episode_id) {

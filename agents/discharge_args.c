@@ -322,9 +322,8 @@ int discharge_args_set(discharge_episode_t *ep, discharge_field_t f, const char 
     case DISCHARGE_F_DISCHARGED:
         return time_field(s, &ep->discharged_at_ms, why);
     case DISCHARGE_F_CRITERION: {
-        char two[3];
-        snprintf(two, sizeof two, n == 1 ? "0%s" : "%s", s);
-        if (n > 2 || !care_is_criterion(two)) {
+        char two[3] = {n == 1 ? '0' : s[0], n == 1 ? s[0] : n > 1 ? s[1] : '\0', '\0'};
+        if (n == 0 || n > 2 || !care_is_criterion(two)) {
             snprintf(why, DISCHARGE_WHY_LEN, "'%s' is not a criterion to reside, 01-12", csv_shown(s, buf));
             return -1;
         }

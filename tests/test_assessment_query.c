@@ -236,7 +236,7 @@ static void test_decline_counts(void **state)
     Huddle__Needs n;
     char id[WF_ID_MAX];
     for (int i = 0; i < 2; i++) {
-        char p[NHS_NUMBER_BUF], msgid[16];
+        char p[NHS_NUMBER_BUF], msgid[32];
         Huddle__TrustedAssessment ta = good_assessment(nhs(5 + (unsigned)i, p), i ? "RYJ:E6" : "RYJ:E5", &n);
         snprintf(msgid, sizeof msgid, "more-%d", i);
         submit_as(f, "taj", msgid, &ta, id);
