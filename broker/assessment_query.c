@@ -173,7 +173,8 @@ int assessment_query_list(wf_query_t *wq, reject_t *r)
         free(g.v);
         return busy(r, "assessments");
     }
-    qsort(g.v, g.n, sizeof *g.v, newest_first);
+    if (g.n)
+        qsort(g.v, g.n, sizeof *g.v, newest_first);
     size_t n = g.n < wq->limit ? g.n : wq->limit;
     Huddle__AssessmentRecord **recs = calloc(n ? n : 1, sizeof *recs);
     const char **patients = calloc(n ? n : 1, sizeof *patients);

@@ -276,7 +276,8 @@ int board_query(wf_query_t *wq, reject_t *r)
         busy(r);
         goto done;
     }
-    qsort(g.v, g.n, sizeof *g.v, by_delay);
+    if (g.n)
+        qsort(g.v, g.n, sizeof *g.v, by_delay);
     totals_t t;
     totals_init(&t, wq->cfg->delay_reasons);
     for (size_t i = 0; i < g.n; i++)
