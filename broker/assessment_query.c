@@ -7,8 +7,9 @@
  * episode or one provider. Every record is held to the asker as the matrix holds an
  * ASSESSMENT_SUBMITTED delivery, so a query never shows what a subscription would not.
  * Newest first; Answer.next_after is the submission seq to continue below. Read from
- * the episode or provider index when one is named, else from the whole table (there
- * is no index by assessor or by hospital yet).
+ * an index: the episode's or the provider's when one is named, else the asker's own
+ * (a trusted assessor's organisation's, a hub's hospital's episodes'); only a role
+ * with none of these (an auditor's reading, say) reads the whole table.
  *
  * DECLINE_COUNTS: the counters per assessor organisation, most incomplete-assessment
  * declines first; counts of organisations, no patient.
@@ -163,12 +164,20 @@ int assessment_query_list(wf_query_t *wq, reject_t *r)
     uint8_t prefix[ASSESSMENT_INDEX_KEY_MAX];
     size_t plen = 0;
     store_table_t t = STORE_ASSESSMENTS;
-    if (filled(g.episode_id))
+    const Huddle__AgentRecord *a = wq->agent;
+    if (filled(g.episode_id)) {
         t = STORE_ASSESSMENT_BY_EPISODE, plen = assessment_index_key(prefix, g.episode_id, 0);
-    else if (filled(g.provider))
+    } else if (filled(g.provider)) {
         t = STORE_ASSESSMENT_BY_PROVIDER, plen = assessment_index_key(prefix, g.provider, 0);
+    } else if (a->role == HUDDLE__ROLE__ROLE_TRUSTED_ASSESSOR && filled(a->org_ods)) {
+        t = STORE_ASSESSMENT_BY_ASSESSOR, plen = assessment_index_key(prefix, a->org_ods, 0);
+    } else if (a->role == HUDDLE__ROLE__ROLE_DISCHARGE_HUB && filled(a->hospital_ods) &&
+               strlen(a->hospital_ods) < sizeof prefix - 1) { /* "RXH:", every episode of the hospital */
+        t = STORE_ASSESSMENT_BY_EPISODE, plen = (size_t)snprintf((char *)prefix, sizeof prefix, "%s:", a->hospital_ods);
+    }
     int rc = t == STORE_ASSESSMENTS ? store_scan(wq->txn, t, NULL, 0, 0, from_table, &g)
-                                    : store_scan(wq->txn, t, prefix, plen, plen, from_index, &g);
+           : plen                   ? store_scan(wq->txn, t, prefix, plen, plen, from_index, &g)
+                                    : STORE_EINVAL;
     if (rc < 0) {
         free(g.v);
         return busy(r, "assessments");
@@ -204,7 +213,7 @@ int assessment_query_list(wf_query_t *wq, reject_t *r)
     ans.next_after = ans.truncated ? g.v[n - 1].seq : 0;
     al.n_assessments = n;
     al.assessments = recs;
-    ret = wq->reply(wq, &ans, patients, n_patients, "assessments", r);
+    ret = wq->reply(wq, &ans, n, patients, n_patients, "assessments", r);
 done:
     for (size_t i = 0; recs && i < n; i++)
         if (recs[i])
@@ -284,7 +293,7 @@ int assessment_query_declines(wf_query_t *wq, reject_t *r)
     ans.next_after = ans.truncated ? first + n : 0;
     dc.n_counters = n;
     dc.counters = c.v ? c.v + first : NULL;
-    ret = wq->reply(wq, &ans, NULL, 0, "decline counts", r);
+    ret = wq->reply(wq, &ans, n, NULL, 0, "decline counts", r);
 done:
     for (size_t i = 0; i < c.n; i++)
         huddle__decline_counter__free_unpacked(c.v[i], NULL);

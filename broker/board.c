@@ -350,7 +350,7 @@ int board_query(wf_query_t *wq, reject_t *r)
     b.hospital_ods = (char *)(by_hospital ? key : "");
     b.neighbourhood_id = (char *)(by_hospital ? "" : key);
     b.as_of_ms = wq->now_ms;
-    ret = wq->reply(wq, &ans, patients, n, "discharge board", r);
+    ret = wq->reply(wq, &ans, n, patients, n, "discharge board", r);
 done:
     for (size_t i = 0; i < g.n; i++)
         huddle__episode_record__free_unpacked(g.v[i].rec, NULL);

@@ -67,6 +67,7 @@ static void answer_stats(broker_t *b, const session_t *s, uint64_t corr)
     sx.in_flight = in_flight;
     sx.timers_pending = st.entries[STORE_TIMERS];
     sx.episodes_open = st.entries[STORE_EPISODE_OPEN];
+    sx.assessments_open = st.entries[STORE_ASSESSMENT_OPEN];
     sx.started_at_ms = b->started_ms;
     sx.uptime_ms = hd_time_now_ms() - b->started_ms;
     sx.batches_committed = b->c.batches - b->c.commit_failures;
@@ -287,12 +288,12 @@ typedef struct {
     bool replied;
 } wq_host_t;
 
-static int wq_reply(wf_query_t *wq, Huddle__Answer *ans, const char *const *patients, size_t n_patients,
-                    const char *what, reject_t *r)
+static int wq_reply(wf_query_t *wq, Huddle__Answer *ans, size_t entries, const char *const *patients,
+                    size_t n_patients, const char *what, reject_t *r)
 {
     wq_host_t *h = wq->host;
     uint64_t first = 0;
-    uint32_t count = (uint32_t)n_patients;
+    uint32_t count = (uint32_t)entries;
     if (n_patients == 0 && audit_answer(h->b, h->s, wq->q, "", first, 0, what, r) != 0)
         return -1;
     for (size_t i = 0; i < n_patients; i++)

@@ -720,7 +720,7 @@ int mdt_query_agenda(wf_query_t *q, reject_t *r)
     Huddle__Answer ans = HUDDLE__ANSWER__INIT;
     ans.result_case = HUDDLE__ANSWER__RESULT_AGENDA;
     ans.agenda = &a;
-    rc = q->reply(q, &ans, patients, n, "agenda", r);
+    rc = q->reply(q, &ans, n, patients, n, "agenda", r);
     huddle__session_record__free_unpacked(s, NULL);
     return rc;
 }

@@ -177,7 +177,7 @@ int referral_query_waiting(wf_query_t *wq, reject_t *r)
     wl.n_entries = n;
     wl.entries = ptrs;
     wl.neighbourhood_id = g.practice ? (char *)"" : nbh;
-    ret = wq->reply(wq, &ans, patients, n, "waiting list", r);
+    ret = wq->reply(wq, &ans, n, patients, n, "waiting list", r);
 done:
     for (size_t i = 0; recs && i < n; i++)
         if (recs[i])
@@ -282,7 +282,7 @@ int referral_query_history(wf_query_t *wq, reject_t *r)
     rh.n_events = h.n;
     rh.events = h.events;
     const char *patients[1] = {rec->nhs_number};
-    ret = wq->reply(wq, &ans, patients, 1, "referral history", r);
+    ret = wq->reply(wq, &ans, h.n, patients, 1, "referral history", r);
 done:
     for (size_t i = 0; i < h.n; i++)
         huddle__event__free_unpacked(h.events[i], NULL);

@@ -109,9 +109,9 @@ typedef int (*wf_fire_fn)(wf_ctx_t *ctx, const Huddle__TimerRecord *t);
 int workflow_fire_timer(wf_ctx_t *ctx, const Huddle__TimerRecord *t);
 
 /* A workflow's query (broker_query.c lends it): read the snapshot, hold every record
- * to the asker's scope, then call reply exactly once with the answer and the patients
- * it discloses; the broker writes one QUERY audit record per patient (one with none
- * when it names none) and sends the answer once they commit. */
+ * to the asker's scope, then call reply exactly once with the answer, how many entries
+ * it holds, and the patients it discloses; the broker writes one QUERY audit record per
+ * patient (one with none when it names none) and sends the answer once they commit. */
 typedef struct wf_query wf_query_t;
 struct wf_query {
     store_txn_t *txn;                 /* a read snapshot */
@@ -121,10 +121,11 @@ struct wf_query {
     int64_t now_ms;
     uint32_t limit;                   /* entries per page, 1..query_limit_max */
     void *host;
-    /* 0, or -1 with r filled (BUSY when the audit records cannot be written). what:
-     * "waiting list" ..., for the audit description; no patient identifier. */
-    int (*reply)(wf_query_t *wq, Huddle__Answer *ans, const char *const *patients, size_t n_patients,
-                 const char *what, reject_t *r);
+    /* 0, or -1 with r filled (BUSY when the audit records cannot be written). what
+     * ("waiting list" ...) and entries make the audit description, "waiting list, 3
+     * entries"; no patient identifier. */
+    int (*reply)(wf_query_t *wq, Huddle__Answer *ans, size_t entries, const char *const *patients,
+                 size_t n_patients, const char *what, reject_t *r);
 };
 
 /* Answers one query kind: 0 once reply has been called, or -1 with r filled (a

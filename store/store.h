@@ -56,6 +56,8 @@ typedef enum {
     STORE_ASSESSMENTS,       /* assessment_id → AssessmentRecord */
     STORE_ASSESSMENT_BY_PROVIDER, /* provider_ods \0 submit seq (u64 BE) → assessment_id */
     STORE_ASSESSMENT_BY_EPISODE,  /* episode_id \0 submit seq (u64 BE) → assessment_id */
+    STORE_ASSESSMENT_BY_ASSESSOR, /* assessor_ods \0 submit seq (u64 BE) → assessment_id */
+    STORE_ASSESSMENT_OPEN,   /* assessment_id → empty: awaiting a response or information */
     STORE_DECLINES,          /* assessor_ods → DeclineCounter */
     STORE_EPISODES,          /* episode_id → EpisodeRecord */
     STORE_EPISODE_OPEN,      /* hospital_ods \0 episode_id → empty: open episodes */
