@@ -448,6 +448,11 @@ static void on_publish(broker_t *b, session_t *s, Huddle__Frame **fp)
     } else if (k->check(&ctx, ev, &r) != 0 || (denied = access_check_publish(s->agent, ev, &r) != 0)) {
         rc = STORE_EINVAL; /* r says why */
         denied = r.code == HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN; /* the matrix's, or a workflow's */
+    } else if (ctx.unchanged_seq) { /* the state it states is already recorded: nothing to store */
+        store_dedup_del(txn, s->agent_id, ev->message_id);
+        b->c.duplicates++;
+        stage_accepted(b, s, f->corr, ev->message_id, ctx.unchanged_seq, ctx.unchanged_at_ms, NULL, true);
+        return;
     }
 
     size_t len = 0;

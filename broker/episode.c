@@ -495,6 +495,17 @@ static int practice_scope(store_txn_t *txn, const char *practice, Huddle__Scope 
     return rc;
 }
 
+/* Whether two messages hold the same values (their encodings are equal). */
+static bool same_message(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    size_t la = 0, lb = 0;
+    uint8_t *pa = record_pack(a, &la), *pb = record_pack(b, &lb);
+    bool same = pa && pb && la == lb && memcmp(pa, pb, la) == 0;
+    free(pa);
+    free(pb);
+    return same;
+}
+
 int episode_update_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
 {
     const Huddle__EpisodeUpdate *u = ev->episode_update;
@@ -544,6 +555,11 @@ int episode_update_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
                              "the episode is another patient's: an episode's NHS number is fixed once it exists");
     else
         ret = 0;
+    if (ret == 0 && old && old->update_seq && same_message(&u->base, &old->current->base) &&
+        same_message(&ev->scope->base, &old->scope->base)) { /* a repeat of the recorded state */
+        ctx->unchanged_seq = old->update_seq;
+        ctx->unchanged_at_ms = old->updated_at_ms;
+    }
 done:
     if (old)
         huddle__episode_record__free_unpacked(old, NULL);
@@ -622,6 +638,7 @@ int episode_update_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
         e.created_at_ms = old ? old->created_at_ms : ev->received_at_ms;
         e.updated_at_ms = ev->received_at_ms;
         e.last_seq = ev->seq;
+        e.update_seq = ev->seq;
         e.create_seq = old ? old->create_seq : ev->seq;
         e.practice_ods = ev->scope->practice_ods;
         e.neighbourhood_id = ev->scope->neighbourhood_id;

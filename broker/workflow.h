@@ -70,6 +70,11 @@ struct wf_ctx {
     uint64_t cause_seq;               /* the event being applied, or the timer's creator */
     const char *correlation_id;       /* journey id given to derived events */
     char assigned_id[WF_ID_MAX];      /* set by a rule that creates a record: echoed in Accepted */
+    /* Set by a check that finds the event would change nothing (an update repeating the
+     * state already recorded): the broker appends nothing and answers it as a duplicate
+     * of that seq, received then. */
+    uint64_t unchanged_seq;
+    int64_t unchanged_at_ms;
 };
 
 /* What a host's emit does: stamps ev as wf_host_t.emit says, packs it, appends it at

@@ -9,6 +9,7 @@
 #include "tu_mdt.h"
 
 #include "tu_episode_pub.h"
+#include "record.h"
 
 /* 2027-01-05T08:00:00Z, ten days before T0 (2027-01-15T08:00:00Z). */
 #define ADMIT (T0 - 10 * DAY_MS)
@@ -100,6 +101,81 @@ static void test_create_and_update(void **state)
     assert_string_equal(ev->scope->neighbourhood_id, "");
     assert_string_equal(ev->scope->local_authority, "");
     huddle__event__free_unpacked(ev, NULL);
+}
+
+#define EP2 "RXH:spell/002"
+
+/* The registry's practice ods now in neighbourhood nbh, as an administrator's change
+ * of the registry leaves it. */
+static void move_practice(fx_t *f, const char *ods, const char *nbh)
+{
+    broker_commit(f->b);
+    store_txn_t *w;
+    store_val_t v;
+    assert_int_equal(store_batch_begin(f->store, &w), STORE_OK);
+    assert_int_equal(store_get(w, STORE_PRACTICES, ods, strlen(ods), &v), STORE_OK);
+    Huddle__PracticeRecord *p = huddle__practice_record__unpack(NULL, v.len, v.data);
+    assert_non_null(p);
+    char *old = p->neighbourhood_id;
+    p->neighbourhood_id = (char *)nbh;
+    size_t len = 0;
+    uint8_t *bytes = record_pack(&p->base, &len);
+    p->neighbourhood_id = old;
+    assert_non_null(bytes);
+    assert_int_equal(store_put(w, STORE_PRACTICES, ods, strlen(ods), bytes, len), STORE_OK);
+    free(bytes);
+    huddle__practice_record__free_unpacked(p, NULL);
+    assert_int_equal(store_batch_commit(&w), STORE_OK);
+}
+
+/* An update that repeats the recorded state stores nothing and is answered as a
+ * duplicate of the update that recorded it, whatever its message id; a return to an
+ * earlier state is a change, and stored. */
+static void test_unchanged_update(void **state)
+{
+    fx_t *f = *state;
+    tu_episode_t t;
+    uint64_t first = tu_ep_admit(f, &t, "hub-rxh", "RXH", "spell/002", 2, "A81001", ADMIT);
+    uint64_t last = tu_last_seq(f);
+    fx_clock(f, "hub-rxh", 0, HOUR_MS);
+    Huddle__Frame *r = tu_send(f, "hub-rxh", &t.ev);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_ACCEPTED);
+    assert_true(r->accepted->duplicate);
+    assert_int_equal(r->accepted->seq, first);
+    assert_int_equal(r->accepted->received_at_ms, T0);
+    codec_frame_free(&r);
+    assert_int_equal(tu_last_seq(f), last);
+    Huddle__EpisodeRecord *rec = tu_ep_record(f, EP2);
+    assert_int_equal(rec->last_seq, first);
+    assert_int_equal(rec->updated_at_ms, T0);
+    huddle__episode_record__free_unpacked(rec, NULL);
+
+    /* moved to another ward and back: both stored */
+    t.u.ward = S("Ward 9");
+    uint64_t moved = tu_ok(f, "hub-rxh", &t.ev, NULL);
+    assert_true(moved > first);
+    t.u.ward = S("Ward 7"); /* tu_episode's */
+    uint64_t back = tu_ok(f, "hub-rxh", &t.ev, NULL);
+    assert_true(back > moved);
+    rec = tu_ep_record(f, EP2);
+    assert_string_equal(rec->current->ward, "Ward 7");
+    assert_int_equal(rec->update_seq, back);
+    huddle__episode_record__free_unpacked(rec, NULL);
+    r = tu_send(f, "hub-rxh", &t.ev);
+    assert_true(r->accepted->duplicate);
+    assert_int_equal(r->accepted->seq, back);
+    codec_frame_free(&r);
+
+    /* the registry moving the practice to another neighbourhood changes the scope: the
+     * same update is stored, and the episode follows the practice */
+    move_practice(f, "A81001", "nb-south");
+    uint64_t south = tu_ok(f, "hub-rxh", &t.ev, NULL);
+    assert_true(south > back);
+    assert_true(tu_ep_open_has(f, STORE_EPISODE_OPEN_AREA, "nb-south", EP2));
+    r = tu_send(f, "hub-rxh", &t.ev);
+    assert_true(r->accepted->duplicate);
+    assert_int_equal(r->accepted->seq, south);
+    codec_frame_free(&r);
 }
 
 static void test_illegal_updates(void **state)
@@ -277,6 +353,10 @@ static void test_days_delayed(void **state)
     assert_int_equal(rec->days_delayed, 5);
     huddle__episode_record__free_unpacked(rec, NULL);
     fx_clock(f, "hub-rxh", JAN_20_2359, 0);
+    rec = tu_ep_record(f, "RXH:spell/030");
+    assert_int_equal(episode_days_delayed(rec, broker_now(f->b)), 10); /* as a query reads it */
+    huddle__episode_record__free_unpacked(rec, NULL);
+    t.u.ward = S("Ward 2"); /* an update stores it anew */
     tu_ok(f, "hub-rxh", &t.ev, NULL);
     rec = tu_ep_record(f, "RXH:spell/030");
     assert_int_equal(rec->days_delayed, 10);
@@ -693,6 +773,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_and_update, tu_ep_setup, tu_ep_teardown),
+        cmocka_unit_test_setup_teardown(test_unchanged_update, tu_ep_setup, tu_ep_teardown),
         cmocka_unit_test_setup_teardown(test_illegal_updates, tu_ep_setup, tu_ep_teardown),
         cmocka_unit_test_setup_teardown(test_configured_delay_reasons, tu_ep_setup, tu_ep_teardown),
         cmocka_unit_test_setup_teardown(test_days_delayed, tu_ep_setup, tu_ep_teardown),
