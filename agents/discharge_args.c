@@ -409,8 +409,7 @@ static const char *hospital_of(const discharge_episode_t *ep, const char *hospit
     return ep->hospital_ods[0] ? ep->hospital_ods : hospital ? hospital : "";
 }
 
-void discharge_args_update_id(const discharge_episode_t *ep, const char *hospital, const char *salt,
-                              char out[MSG_ID_LEN])
+void discharge_args_update_id(const discharge_episode_t *ep, const char *hospital, char out[MSG_ID_LEN])
 {
     const char *hosp = hospital_of(ep, hospital);
     msg_id_t record, content;
@@ -432,8 +431,6 @@ void discharge_args_update_id(const discharge_episode_t *ep, const char *hospita
     msg_id_add(&content, ep->expected_discharge_date);
     msg_id_addf(&content, "discharged=%lld", (long long)ep->discharged_at_ms);
     msg_id_add(&content, ep->registered_practice_ods);
-    if (salt && *salt) /* unsalted ids stay what they were */
-        msg_id_add(&content, salt);
     msg_id_format(out, "ep", hosp, &record, &content);
 }
 
@@ -445,7 +442,7 @@ void discharge_args_update_event(const discharge_episode_t *ep, const char *hosp
     if (message_id)
         snprintf(m->message_id, sizeof m->message_id, "%s", message_id);
     else
-        discharge_args_update_id(ep, hospital, NULL, m->message_id);
+        discharge_args_update_id(ep, hospital, m->message_id);
     snprintf(m->episode_id, sizeof m->episode_id, "%s:%s", hosp, ep->local_id);
     huddle__event__init(&m->ev);
     huddle__subject__init(&m->subject);

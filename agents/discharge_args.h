@@ -116,17 +116,12 @@ typedef struct {
 } discharge_update_msg_t;
 
 /* "ep-<hospital>-<episode hash>-<content hash>": the same state of the same episode
- * with the same salt always gives the same id; any change of value or salt another.
- * A feed salts each row with its extract and line ("<extract hash>:<line>"), so that a
- * file sent again is stored once while a later extract returning an episode to an
- * earlier state is not taken for the first. hospital is used when the episode names
- * none; salt NULL or "": the state alone. */
-void discharge_args_update_id(const discharge_episode_t *ep, const char *hospital, const char *salt,
-                              char out[MSG_ID_LEN]);
+ * always gives the same id; any change of value another. hospital is used when the
+ * episode names none. */
+void discharge_args_update_id(const discharge_episode_t *ep, const char *hospital, char out[MSG_ID_LEN]);
 
 /* Fills m->ev as the EPISODE_UPDATED event of ep from the hub of hospital (used when
- * ep names none), with message_id (NULL = discharge_args_update_id, unsalted) and
- * occurred_at. */
+ * ep names none), with message_id (NULL = discharge_args_update_id) and occurred_at. */
 void discharge_args_update_event(const discharge_episode_t *ep, const char *hospital, const char *message_id,
                                  int64_t occurred_at_ms, discharge_update_msg_t *m);
 

@@ -22,12 +22,6 @@ void msg_id_add(msg_id_t *m, const char *s)
     m->h = (m->h ^ 0x1e) * FNV_PRIME;
 }
 
-void msg_id_add_bytes(msg_id_t *m, const void *p, size_t n)
-{
-    for (const unsigned char *b = p; n--; b++)
-        m->h = (m->h ^ *b) * FNV_PRIME;
-}
-
 void msg_id_addf(msg_id_t *m, const char *fmt, ...)
 {
     char text[64];

@@ -11,7 +11,6 @@
 #ifndef HUDDLE_MSG_ID_H
 #define HUDDLE_MSG_ID_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #define MSG_ID_LEN 65 /* an id with its NUL; the protocol's limit is 64 bytes */
@@ -25,10 +24,6 @@ void msg_id_init(msg_id_t *m, const char *kind);
 
 /* Adds one value, followed by a separator no value holds ("a","b" differs from "ab",""). */
 void msg_id_add(msg_id_t *m, const char *s);
-
-/* Adds n bytes as they are, no separator: a file hashed piece by piece hashes as the
- * whole of it would. */
-void msg_id_add_bytes(msg_id_t *m, const void *p, size_t n);
 
 /* Adds one formatted value (at most 63 bytes of it). */
 #if defined(__GNUC__)

@@ -356,20 +356,15 @@ static void test_event_carries_the_row(void **state)
     assert_string_equal(m.ev.message_id, "retry-7");
 }
 
-/* The message id of the first row of text, salted with salt. */
-static void salted_id_of(const char *text, const char *salt, char out[MSG_ID_LEN])
+/* The message id of the first row of text. */
+static void id_of(const char *text, char out[MSG_ID_LEN])
 {
     fx_t f = {0};
     assert_int_equal(open_text(&f, text), EPISODE_CSV_OK);
     next_ok(&f);
-    discharge_args_update_id(&f.row.ep, "RYJ", salt, out);
+    discharge_args_update_id(&f.row.ep, "RYJ", out);
     episode_csv_destroy(&f.csv);
     fclose(f.fp);
-}
-
-static void id_of(const char *text, char out[MSG_ID_LEN])
-{
-    salted_id_of(text, NULL, out);
 }
 
 static void test_message_ids(void **state)
@@ -405,39 +400,6 @@ static void test_message_ids(void **state)
     assert_memory_equal(a, b, strlen("ep-RYJ-c57ac6ed2969abfd"));
 }
 
-/* A feed's ids: the row's state salted with its extract and line. */
-static void test_salted_message_ids(void **state)
-{
-    (void)state;
-    const char *row = MIN_HEADER "L1," P1 ",2026-02-01T08:00,not-ready\n";
-    char plain[MSG_ID_LEN], a[MSG_ID_LEN], b[MSG_ID_LEN];
-    id_of(row, plain);
-    salted_id_of(row, "", a);
-    assert_string_equal(a, plain); /* no salt, the state alone */
-    salted_id_of(row, "0123456789abcdef:2", a);
-    salted_id_of(row, "0123456789abcdef:2", b);
-    assert_string_equal(a, b); /* the same extract sent again: the same id */
-    assert_string_not_equal(a, plain);
-    assert_memory_equal(a, plain, strlen("ep-RYJ-c57ac6ed2969abfd")); /* still this episode's */
-    salted_id_of(row, "0123456789abcdef:3", b);
-    assert_string_not_equal(a, b); /* another row of it */
-    salted_id_of(row, "fedcba9876543210:2", b);
-    assert_string_not_equal(a, b); /* another extract */
-
-    /* an extract's hash is the same read whole or in pieces */
-    static const char text[] = "local_id,status\nL1,not-ready\n";
-    msg_id_t whole, pieces;
-    msg_id_init(&whole, "extract v1");
-    msg_id_add_bytes(&whole, text, sizeof text - 1);
-    msg_id_init(&pieces, "extract v1");
-    msg_id_add_bytes(&pieces, text, 5);
-    msg_id_add_bytes(&pieces, text + 5, 0);
-    msg_id_add_bytes(&pieces, text + 5, sizeof text - 1 - 5);
-    assert_true(whole.h == pieces.h);
-    msg_id_add_bytes(&pieces, "\n", 1);
-    assert_false(whole.h == pieces.h);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,7 +413,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_another_hospital_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_carries_the_row, setup, teardown),
         cmocka_unit_test(test_message_ids),
-        cmocka_unit_test(test_salted_message_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
