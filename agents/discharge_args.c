@@ -409,40 +409,12 @@ static const char *hospital_of(const discharge_episode_t *ep, const char *hospit
     return ep->hospital_ods[0] ? ep->hospital_ods : hospital ? hospital : "";
 }
 
-void discharge_args_update_id(const discharge_episode_t *ep, const char *hospital, char out[MSG_ID_LEN])
-{
-    const char *hosp = hospital_of(ep, hospital);
-    msg_id_t record, content;
-    msg_id_init(&record, "episode v1");
-    msg_id_add(&record, hosp);
-    msg_id_add(&record, ep->local_id);
-    msg_id_init(&content, "episode update v1");
-    msg_id_add(&content, hosp);
-    msg_id_add(&content, ep->local_id);
-    msg_id_add(&content, ep->nhs_number);
-    msg_id_add(&content, ep->ward);
-    msg_id_addf(&content, "admitted=%lld", (long long)ep->admitted_at_ms);
-    msg_id_add(&content, ep->criteria_to_reside);
-    msg_id_add(&content, ep->discharge_ready_date);
-    msg_id_addf(&content, "pathway=%d status=%d", (int)ep->pathway, (int)ep->status);
-    for (size_t i = 0; i < ep->n_delay_reasons; i++)
-        msg_id_add(&content, ep->delay_reasons[i]);
-    msg_id_add(&content, "delays end");
-    msg_id_add(&content, ep->expected_discharge_date);
-    msg_id_addf(&content, "discharged=%lld", (long long)ep->discharged_at_ms);
-    msg_id_add(&content, ep->registered_practice_ods);
-    msg_id_format(out, "ep", hosp, &record, &content);
-}
-
 void discharge_args_update_event(const discharge_episode_t *ep, const char *hospital, const char *message_id,
                                  int64_t occurred_at_ms, discharge_update_msg_t *m)
 {
     memset(m, 0, sizeof *m);
     const char *hosp = hospital_of(ep, hospital);
-    if (message_id)
-        snprintf(m->message_id, sizeof m->message_id, "%s", message_id);
-    else
-        discharge_args_update_id(ep, hospital, m->message_id);
+    snprintf(m->message_id, sizeof m->message_id, "%s", message_id);
     snprintf(m->episode_id, sizeof m->episode_id, "%s:%s", hosp, ep->local_id);
     huddle__event__init(&m->ev);
     huddle__subject__init(&m->subject);
@@ -574,6 +546,8 @@ void discharge_args_placement_event(const discharge_placement_t *p, const char *
     msg_id_addf(&content, "ended=%d destination=%d", p->ended, (int)p->destination);
     msg_id_add(&content, r->ended_date);
     msg_id_add(&content, r->outcome);
+    if (!p->ended) /* a review a week later may say the same: it is another review */
+        msg_id_addf(&content, "day=%ld", (long)hd_date_from_ms(occurred_at_ms));
     msg_id_format(m->message_id, "pl", org, &record, &content);
 }
 

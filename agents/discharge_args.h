@@ -115,13 +115,10 @@ typedef struct {
     char message_id[MSG_ID_LEN];
 } discharge_update_msg_t;
 
-/* "ep-<hospital>-<episode hash>-<content hash>": the same state of the same episode
- * always gives the same id; any change of value another. hospital is used when the
- * episode names none. */
-void discharge_args_update_id(const discharge_episode_t *ep, const char *hospital, char out[MSG_ID_LEN]);
-
 /* Fills m->ev as the EPISODE_UPDATED event of ep from the hub of hospital (used when
- * ep names none), with message_id (NULL = discharge_args_update_id) and occurred_at. */
+ * ep names none), with message_id and occurred_at. A new id for each update sent, the
+ * same for its retries: the broker itself answers an update repeating the episode's
+ * recorded state as already recorded, so an episode may go back to an earlier state. */
 void discharge_args_update_event(const discharge_episode_t *ep, const char *hospital, const char *message_id,
                                  int64_t occurred_at_ms, discharge_update_msg_t *m);
 

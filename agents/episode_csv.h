@@ -3,8 +3,8 @@
  * the discharge team's tracker exports it: UTF-8 CSV (csv_record: RFC 4180, CRLF or
  * LF, a byte-order mark, blank lines), a header naming the columns in any order, one
  * episode per row carrying its whole current state. Each good row becomes the
- * EPISODE_UPDATED event of discharge_args, with a message id derived from its content,
- * so the same feed sent twice is stored once.
+ * EPISODE_UPDATED event of discharge_args; the broker stores a row only when it changes
+ * its episode, so the same feed sent twice is stored once.
  *
  * Owns the column table (names, meanings) and the reasons a row is refused ("FILE:LINE:
  * field: reason", one line per problem, the row named by the line it starts on). The

@@ -9,9 +9,10 @@
  * spellings and message ids are discharge_args'; the feed's columns episode_csv's; the
  * board's layout board_fmt's.
  *
- * Updates are idempotent: a message id comes from the episode's whole state, so
- * sending the same state again (a retry, a feed run twice) is stored once and said
- * "already recorded". The hospital is the hub's own, from the broker's Welcome; a feed
+ * Each update sent, from the command line or a feed's row, has a new message id (its
+ * retries the same): the broker stores an update only when it changes the episode and
+ * answers a repeat of the recorded state "already recorded", so a feed run twice stores
+ * nothing twice and an episode may go back to an earlier state. The hospital is the hub's own, from the broker's Welcome; a feed
  * row naming another is refused before it is sent. Nothing printed on stderr holds an
  * NHS number.
  */
@@ -199,7 +200,7 @@ static int publish(hd_client_t *c, const Huddle__Event *ev, const char *label, c
         return AGENT_CLI_REFUSED;
     }
     fprintf(stderr, "%s: %s%s not confirmed: %s; %s\n", PROGRAM, label, episode, hd_client_strerror(rc),
-            label[0] ? "running the feed again is safe (each row is stored once)"
+            label[0] ? "running the feed again is safe (a row already recorded is not stored again)"
                      : "sending the same state again changes nothing");
     return AGENT_CLI_USAGE;
 }
@@ -217,9 +218,8 @@ static int cmd_update(dc_opts_t *o, char **words, size_t n_words)
     const char *hospital = NULL;
     if ((rc = connect_hub(o, &c, &hospital)) != 0)
         return rc;
-    /* A new id per run unless one is given: an episode may return to an earlier state
-     * (back to its ward), and that update must be stored, not taken for the first. The
-     * client resends the same id itself while it waits for the answer. */
+    /* A new id per run unless one is given: the client resends the same id itself while
+     * it waits for the answer, and the broker answers a repeat of the recorded state. */
     char fresh[HD_CLIENT_ID_MAX + 1];
     if (!o->message_id)
         hd_client_make_message_id(c, fresh, sizeof fresh);
@@ -272,8 +272,10 @@ static int cmd_feed(dc_opts_t *o, char **words, size_t n_words)
             rc = AGENT_CLI_USAGE;
             break;
         }
+        char id[HD_CLIENT_ID_MAX + 1]; /* a new update, as for update: the broker tells a repeat */
+        hd_client_make_message_id(c, id, sizeof id);
         discharge_update_msg_t m;
-        discharge_args_update_event(&row.ep, hospital, NULL, hd_time_now_ms(), &m);
+        discharge_args_update_event(&row.ep, hospital, id, hd_time_now_ms(), &m);
         char label[256];
         snprintf(label, sizeof label, "%s:%lu: ", name, row.line);
         bool dup = false;

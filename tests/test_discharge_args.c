@@ -187,8 +187,16 @@ static void test_placement_checks_and_event(void **state)
     discharge_args_placement_event(&p, "VN123", NULL, 1, &again);
     assert_string_not_equal(again.ev.message_id, m.ev.message_id);
 
-    discharge_placement_t review = {.episode_id = "RYJ:S1"};
+    discharge_placement_t review = {.episode_id = "RYJ:S1", .outcome = "Settling in"};
     assert_int_equal(discharge_args_placement_check(&review, why), 0);
+    /* a review retried the same day keeps its id; the same words a week later are
+     * another review */
+    discharge_args_placement_event(&review, "VN123", NULL, 7 * HD_MS_PER_DAY, &m);
+    discharge_args_placement_event(&review, "VN123", NULL, 7 * HD_MS_PER_DAY + 3600000, &again);
+    assert_string_equal(again.ev.message_id, m.ev.message_id);
+    discharge_args_placement_event(&review, "VN123", NULL, 14 * HD_MS_PER_DAY, &again);
+    assert_string_not_equal(again.ev.message_id, m.ev.message_id);
+    review.outcome = NULL;
     discharge_args_placement_event(&review, "VN123", "mine-1", 1, &m);
     assert_string_equal(m.ev.message_id, "mine-1");
     assert_false(m.ev.placement_report->placement_ended);

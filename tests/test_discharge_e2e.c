@@ -117,15 +117,15 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The hub's morning extract: four patients on the wards. */
-static void write_feed(fx_t *f)
+/* The hub's extract: four patients on the wards, E1 on ward_e1. */
+static void write_feed(fx_t *f, const char *ward_e1)
 {
     char d[4][11], r[3][11];
     FILE *fp = fopen(f->csv, "w");
     assert_non_null(fp);
     fprintf(fp, "local_id,nhs_number,ward,admitted_at,criteria_to_reside,discharge_ready_date,pathway,status,"
                 "delay_reasons,expected_discharge_date,discharged_at,registered_practice_ods\n");
-    fprintf(fp, "E1,%s,Ward 7,%sT10:00Z,06,,,not-ready,,,,A81001\n", NHS_E1, day(f, -13, d[0]));
+    fprintf(fp, "E1,%s,%s,%sT10:00Z,06,,,not-ready,,,,A81001\n", NHS_E1, ward_e1, day(f, -13, d[0]));
     fprintf(fp, "E2,%s,Ward 9,%sT14:30Z,,%s,2,awaiting-placement,D2,,,A81001\n", NHS_E2, day(f, -22, d[1]),
             day(f, -5, r[0]));
     fprintf(fp, "E3,%s,Ward 9,%sT08:00Z,,%s,1,awaiting-care-package,E,,,A81002\n", NHS_E3, day(f, -18, d[2]),
@@ -183,11 +183,19 @@ static void test_a_day_of_discharges(void **state)
         fail_msg("huddled did not start (log: %s)", f->broker.log);
 
     /* 09:00 the hub's extract goes in; a second run stores nothing twice */
-    write_feed(f);
+    write_feed(f, "Ward 7");
     assert_int_equal(RUN(f, "huddle-discharge", "feed", f->csv, AS(f, f->hub)), 0);
     has(f, "updated 4, already recorded 0, refused 0, bad rows 0");
     assert_int_equal(RUN(f, "huddle-discharge", "feed", f->csv, AS(f, f->hub)), 0);
     has(f, "updated 0, already recorded 4, refused 0, bad rows 0");
+    /* 10:00 E1 has moved to Ward 8, 11:00 back on Ward 7: each extract stores only what
+     * changed, the move back included */
+    write_feed(f, "Ward 8");
+    assert_int_equal(RUN(f, "huddle-discharge", "feed", f->csv, AS(f, f->hub)), 0);
+    has(f, "updated 1, already recorded 3, refused 0, bad rows 0");
+    write_feed(f, "Ward 7");
+    assert_int_equal(RUN(f, "huddle-discharge", "feed", f->csv, AS(f, f->hub)), 0);
+    has(f, "updated 1, already recorded 3, refused 0, bad rows 0");
 
     /* the board, counted by hand: E2 ready 5 days ago, E3 3, E4 1; E1 not ready */
     board(f);
