@@ -544,9 +544,15 @@ int episode_update_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
         episode_busy(r);
         goto done;
     }
-    if (!episode_sender_relates(ctx, ev))
+    if (!episode_sender_relates(ctx, ev)) {
         ret = 0;
-    else if (old && old->current->status == ST(DISCHARGED))
+    } else if (old && old->update_seq && same_message(&u->base, &old->current->base) &&
+               same_message(&ev->scope->base, &old->scope->base)) {
+        /* a repeat of the recorded state, a discharge's too (a feed sent again) */
+        ctx->unchanged_seq = old->update_seq;
+        ctx->unchanged_at_ms = old->updated_at_ms;
+        ret = 0;
+    } else if (old && old->current->status == ST(DISCHARGED))
         episode_reject_state(r, UPD "local_id", old, episode_status_name(old->current->status),
                              "the episode is closed: the patient has been discharged (only placement and follow-up "
                              "reports follow)");
@@ -555,11 +561,6 @@ int episode_update_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
                              "the episode is another patient's: an episode's NHS number is fixed once it exists");
     else
         ret = 0;
-    if (ret == 0 && old && old->update_seq && same_message(&u->base, &old->current->base) &&
-        same_message(&ev->scope->base, &old->scope->base)) { /* a repeat of the recorded state */
-        ctx->unchanged_seq = old->update_seq;
-        ctx->unchanged_at_ms = old->updated_at_ms;
-    }
 done:
     if (old)
         huddle__episode_record__free_unpacked(old, NULL);

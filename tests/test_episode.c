@@ -176,6 +176,20 @@ static void test_unchanged_update(void **state)
     assert_true(r->accepted->duplicate);
     assert_int_equal(r->accepted->seq, south);
     codec_frame_free(&r);
+
+    /* a discharge sent again (a feed run twice) is the same answer, not a CONFLICT;
+     * anything else after it is */
+    tu_episode_ready(&t, "2027-01-10", EP_ST(AWAITING_PLACEMENT), EP_PW(2), "D1");
+    tu_ok(f, "hub-rxh", &t.ev, NULL);
+    uint64_t out = tu_ok(f, "hub-rxh", tu_episode_discharged(&t, T0, EP_PW(2)), NULL);
+    last = tu_last_seq(f);
+    r = tu_send(f, "hub-rxh", &t.ev);
+    assert_true(r->accepted->duplicate);
+    assert_int_equal(r->accepted->seq, out);
+    codec_frame_free(&r);
+    assert_int_equal(tu_last_seq(f), last);
+    t.u.ward = S("Ward 9");
+    tu_refuse(f, "hub-rxh", &t.ev, HUDDLE__REJECT_CODE__REJECT_CODE_CONFLICT, "publish.event.episode_update.local_id");
 }
 
 static void test_illegal_updates(void **state)
@@ -273,6 +287,7 @@ static void test_illegal_updates(void **state)
     READY();
     tu_episode_discharged(&t, T0 - HOUR_MS, EP_PW(1));
     tu_ok(f, "hub-rxh", &t.ev, NULL);
+    t.u.ward = S("Discharge lounge"); /* the same discharge again is a duplicate (test_unchanged_update) */
     rj = tu_refused(f, "hub-rxh", &t.ev, REJ(CONFLICT), UPD "local_id");
     assert_string_equal(rj->rejected->current_state, "EPISODE_STATUS_DISCHARGED");
     assert_string_equal(rj->rejected->conflicting_id, "RXH:spell/009");
