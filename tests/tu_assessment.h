@@ -1,18 +1,19 @@
 /*
  * tu_assessment — what the trust agreement and trusted-assessment tests share: the
  * agents of two hospitals (RXH, RYJ), their assessors and hubs, two care providers
- * (VN123, a nursing home; HC456, home care), Admin frames, agreements, episodes seeded
- * as a hub's update would leave them (tu_episode.h), publishing each assessment kind,
+ * (VN123, a nursing home; HC456, home care), Admin frames, agreements, episodes their
+ * hospital's hub publishes (tu_episode_pub.h), publishing each assessment kind,
  * subscriptions and reading the store.
  */
 #ifndef HUDDLE_TU_ASSESSMENT_H
 #define HUDDLE_TU_ASSESSMENT_H
 
 #include "tu_inproc.h"
-#include "tu_episode.h"
+#include "tu_episode_pub.h"
 
 #include "agreement.h"
 #include "assessment.h"
+#include "episode.h"
 #include "nhs.h"
 #include "record.h"
 
@@ -28,6 +29,7 @@
 #define AS(name) HUDDLE__ASSESSMENT_STATE__ASSESSMENT_STATE_##name
 #define ANSWER(name) HUDDLE__ASSESSMENT_ANSWER__ASSESSMENT_ANSWER_##name
 #define DECLINE_FOR(name) HUDDLE__DECLINE_REASON__DECLINE_REASON_##name
+#define EP(name) HUDDLE__EPISODE_STATUS__EPISODE_STATUS_##name
 
 static tu_agent_t agents[] = {
     {.id = "ops", .role = HUDDLE__ROLE__ROLE_ADMIN, .org = "X26"},
@@ -173,15 +175,33 @@ static inline void standard_agreements(fx_t *f)
 
 /* ---- episodes ----------------------------------------------------------------- */
 
-/* Writes an episode in a batch of the test's own, as a hub's update would leave it. */
-static inline void seed_episode(fx_t *f, const char *id, const char *patient, const char *hospital,
-                                Huddle__EpisodeStatus status)
+/* Episode id ("<hospital>:<local id>") of patient as its hospital's hub, on session hub,
+ * publishes it: admitted to Ward 7 three days before T0, registered with A81001
+ * (nb-north), on the hub's journey "journey-<id>". Past NOT_READY the patient has been
+ * ready since the day before T0, on pathway 1 when awaiting a care package and 3
+ * otherwise; DISCHARGED is discharged now (the broker's clock). Stored, not a retry. */
+static inline void hub_update(fx_t *f, const char *hub, const char *id, const char *patient,
+                              Huddle__EpisodeStatus status)
 {
-    broker_commit(f->b);
-    store_txn_t *txn = NULL;
-    assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
-    assert_int_equal(tu_episode_seed(txn, id, patient, hospital, "A81001", "nb-north", status), 0);
-    assert_int_equal(store_batch_commit(&txn), STORE_OK);
+    const char *colon = strchr(id, ':');
+    assert_non_null(colon);
+    char hospital[16], journey[64], msgid[64];
+    snprintf(hospital, sizeof hospital, "%.*s", (int)(colon - id), id);
+    snprintf(journey, sizeof journey, "journey-%s", id);
+    snprintf(msgid, sizeof msgid, "update-%s-%d", id, (int)status);
+    Huddle__Pathway pathway =
+        status == EP(AWAITING_CARE_PACKAGE) ? HUDDLE__PATHWAY__PATHWAY_1 : HUDDLE__PATHWAY__PATHWAY_3;
+    tu_episode_t t;
+    tu_episode(&t, hospital, colon + 1, patient, "A81001", T0 - 3 * DAY_MS);
+    if (status != EP(NOT_READY))
+        tu_episode_ready(&t, "2027-01-14", status, pathway, "");
+    if (status == EP(DISCHARGED))
+        tu_episode_discharged(&t, broker_now(f->b), pathway);
+    t.ev.message_id = msgid;
+    t.ev.correlation_id = journey;
+    Huddle__Frame *a = fx_accepted(f, hub, fx_publish(f, hub, &t.ev));
+    assert_false(a->accepted->duplicate);
+    codec_frame_free(&a);
 }
 
 static inline Huddle__EpisodeRecord *episode(fx_t *f, const char *id)
@@ -327,15 +347,15 @@ static inline void submit_as(fx_t *f, const char *rid, const char *msgid, Huddle
     codec_frame_free(&a);
 }
 
-/* Seeds episode "RXH:<local>" for the i-th patient (RXH, practice A81001, nb-north,
- * awaiting placement) and submits a good assessment of it as ta-rxh (session "ta"). */
+/* Episode "RXH:<local>" of the i-th patient, awaiting placement, from RXH's hub
+ * (session "hub"), and a good assessment of it submitted as ta-rxh (session "ta"). */
 static inline void assessed(fx_t *f, unsigned i, const char *local, char patient[NHS_NUMBER_BUF],
                             char id[WF_ID_MAX])
 {
     char episode_id[64], msgid[32];
     snprintf(episode_id, sizeof episode_id, "RXH:%s", local);
     snprintf(msgid, sizeof msgid, "ta-%s", local);
-    seed_episode(f, episode_id, nhs(i, patient), "RXH", HUDDLE__EPISODE_STATUS__EPISODE_STATUS_AWAITING_PLACEMENT);
+    hub_update(f, "hub", episode_id, nhs(i, patient), EP(AWAITING_PLACEMENT));
     Huddle__Needs n;
     Huddle__TrustedAssessment ta = good_assessment(patient, episode_id, &n);
     submit_as(f, "ta", msgid, &ta, id);
