@@ -603,16 +603,16 @@ static void test_discharge_closes_open_assessments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_submit_accepted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_fields_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_needs_agreement_and_open_episode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_request_info_then_info_then_accept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decline_each_reason, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deadline_escalates_to_hub_on_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_information_restarts_the_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_escalation_once_across_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_discharge_closes_open_assessments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_accepted, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_fields_named, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_needs_agreement_and_open_episode, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_accept, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_request_info_then_info_then_accept, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_decline_each_reason, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_escalates_to_hub_on_time, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_information_restarts_the_clock, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_once_across_restart, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_discharge_closes_open_assessments, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("assessment", tests, NULL, NULL);
 }

@@ -257,9 +257,9 @@ static void test_decline_counts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_assessments_scoped_to_the_asker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assessments_paged_and_audited, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decline_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assessments_scoped_to_the_asker, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_assessments_paged_and_audited, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_decline_counts, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("assessment_query", tests, NULL, NULL);
 }
