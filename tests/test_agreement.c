@@ -443,11 +443,11 @@ static void test_admin_record_revoke_list_audited_and_delivered(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_find_current_names_what_is_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_find_current_prefers_the_clearest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_offline_record_and_revoke_append_events, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_admin_fields_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_admin_record_revoke_list_audited_and_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_current_names_what_is_missing, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_find_current_prefers_the_clearest, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_offline_record_and_revoke_append_events, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_admin_fields_named, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_admin_record_revoke_list_audited_and_delivered, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("agreement", tests, NULL, NULL);
 }

@@ -5,12 +5,10 @@
  * once discharged), each answer (ACCEPT; REQUEST_INFO, then the assessor's information,
  * then ACCEPT; DECLINE for each reason) and who may give it, the decline counters, the
  * provider's deadline escalated to the hub on time, once, across a restart and afresh
- * after information, and discharge closing what is still open. The queries are in
- * test_assessment_query.c.
+ * after information, and the hub's discharge update closing what is still open. The
+ * queries are in test_assessment_query.c.
  */
 #include "tu_assessment.h"
-
-#define EP(name) HUDDLE__EPISODE_STATUS__EPISODE_STATUS_##name
 
 /* Says Hello as the agents most tests use, at T0, with the standard agreements. */
 static void hellos(fx_t *f)
@@ -35,7 +33,7 @@ static void test_submit_accepted(void **state)
     fx_t *f = *state;
     hellos(f);
     char p[NHS_NUMBER_BUF], id[WF_ID_MAX];
-    seed_episode(f, "RXH:E1", nhs(1, p), "RXH", EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E1", nhs(1, p), EP(AWAITING_PLACEMENT));
     Huddle__Needs n;
     Huddle__TrustedAssessment ta = good_assessment(p, "RXH:E1", &n);
     ta.assessment_id = S("A999"); /* the broker's to assign */
@@ -121,7 +119,7 @@ static void test_submit_fields_named(void **state)
     fx_t *f = *state;
     hellos(f);
     char p[NHS_NUMBER_BUF], q[NHS_NUMBER_BUF], id[WF_ID_MAX];
-    seed_episode(f, "RXH:E1", nhs(1, p), "RXH", EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E1", nhs(1, p), EP(AWAITING_PLACEMENT));
 #define F(name) "publish.event.trusted_assessment." name
     static const spoil_t cases[] = {
         {F("nhs_number"), bad_nhs},         {F("episode_id"), no_episode},
@@ -182,8 +180,8 @@ static void test_submit_needs_agreement_and_open_episode(void **state)
     hellos(f);
     hello(f, "aud", "auditor");
     char p[NHS_NUMBER_BUF], q[NHS_NUMBER_BUF], id[WF_ID_MAX], id2[WF_ID_MAX];
-    seed_episode(f, "RXH:E1", nhs(1, p), "RXH", EP(AWAITING_PLACEMENT));
-    seed_episode(f, "RXH:E2", nhs(2, q), "RXH", EP(DISCHARGED));
+    hub_update(f, "hub", "RXH:E1", nhs(1, p), EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E2", nhs(2, q), EP(DISCHARGED));
     Huddle__Needs n;
     Huddle__TrustedAssessment ta = good_assessment(p, "RXH:E1", &n);
 #define F(name) "publish.event.trusted_assessment." name
@@ -222,7 +220,7 @@ static void test_submit_needs_agreement_and_open_episode(void **state)
     publish_assessment(f, "taj", "m8j", &ta);
     expect_conflict(f, "taj", F("episode_id"), "", "");
     /* two in one batch: the second meets the first */
-    seed_episode(f, "RXH:E3", q, "RXH", EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E3", q, EP(AWAITING_PLACEMENT));
     ta = good_assessment(q, "RXH:E3", &n);
     publish_assessment(f, "ta", "m9", &ta);
     publish_assessment(f, "ta2", "m10", &ta);
@@ -235,7 +233,7 @@ static void test_submit_needs_agreement_and_open_episode(void **state)
     r = admin_revoke(f, "ops", "TA-VN", "Home closed to admissions");
     admin_ok(r);
     codec_frame_free(&r);
-    seed_episode(f, "RXH:E4", nhs(4, q), "RXH", EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E4", nhs(4, q), EP(AWAITING_PLACEMENT));
     ta = good_assessment(q, "RXH:E4", &n);
     publish_assessment(f, "ta", "m11", &ta);
     expect_forbidden(f, "ta", F("provider_ods"), "agreement TA-VN was revoked");
@@ -560,27 +558,6 @@ static void test_escalation_once_across_restart(void **state)
 
 /* ---- discharge ---- */
 
-/* Discharges the episode as the discharge workflow will: its open assessments closed in
- * the same batch, then the episode written. */
-static void discharge(fx_t *f, const char *episode_id)
-{
-    broker_commit(f->b);
-    wf_ctx_t ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.sender = "hub-rxh";
-    ctx.now_ms = broker_now(f->b);
-    ctx.cfg = &f->cfg;
-    assert_int_equal(store_batch_begin(f->store, &ctx.txn), STORE_OK);
-    Huddle__EpisodeRecord *ep = NULL;
-    assert_int_equal(episode_get(ctx.txn, episode_id, &ep), STORE_OK);
-    assert_int_equal(assessment_episode_discharged(&ctx, ep), STORE_OK);
-    ep->current->status = EP(DISCHARGED);
-    ep->current->discharged_at_ms = ctx.now_ms;
-    assert_int_equal(episode_put(ctx.txn, ep), STORE_OK);
-    huddle__episode_record__free_unpacked(ep, NULL);
-    assert_int_equal(store_batch_commit(&ctx.txn), STORE_OK);
-}
-
 static void test_discharge_closes_open_assessments(void **state)
 {
     fx_t *f = *state;
@@ -597,7 +574,7 @@ static void test_discharge_closes_open_assessments(void **state)
     assessed(f, 2, "E2", q, other);
 
     fx_clock(f, "ops", T0 + HOUR_MS, 0);
-    discharge(f, "RXH:E1");
+    hub_update(f, "hub", "RXH:E1", p, EP(DISCHARGED)); /* closes its open assessments in the same batch */
     Huddle__AssessmentRecord *rec = record(f, asked);
     assert_int_equal(rec->state, AS(CLOSED));
     assert_int_equal(rec->deadline_ms, 0);
@@ -626,16 +603,16 @@ static void test_discharge_closes_open_assessments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_submit_accepted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_fields_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_needs_agreement_and_open_episode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_request_info_then_info_then_accept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decline_each_reason, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deadline_escalates_to_hub_on_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_information_restarts_the_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_escalation_once_across_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_discharge_closes_open_assessments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_accepted, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_fields_named, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_needs_agreement_and_open_episode, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_accept, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_request_info_then_info_then_accept, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_decline_each_reason, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_escalates_to_hub_on_time, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_information_restarts_the_clock, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_once_across_restart, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_discharge_closes_open_assessments, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("assessment", tests, NULL, NULL);
 }

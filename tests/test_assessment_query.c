@@ -8,8 +8,6 @@
  */
 #include "tu_assessment.h"
 
-#define EP(name) HUDDLE__EPISODE_STATUS__EPISODE_STATUS_##name
-
 typedef struct {
     char p1[NHS_NUMBER_BUF], p2[NHS_NUMBER_BUF], p3[NHS_NUMBER_BUF];
     char a1[WF_ID_MAX], a2[WF_ID_MAX], a3[WF_ID_MAX], a4[WF_ID_MAX];
@@ -36,9 +34,9 @@ static void world(fx_t *f, world_t *w)
     Huddle__Frame *r = admin_add(f, "ops", &ag);
     admin_ok(r);
     codec_frame_free(&r);
-    seed_episode(f, "RXH:E1", nhs(1, w->p1), "RXH", EP(AWAITING_PLACEMENT));
-    seed_episode(f, "RXH:E2", nhs(2, w->p2), "RXH", EP(AWAITING_CARE_PACKAGE));
-    seed_episode(f, "RYJ:E3", nhs(3, w->p3), "RYJ", EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E1", nhs(1, w->p1), EP(AWAITING_PLACEMENT));
+    hub_update(f, "hub", "RXH:E2", nhs(2, w->p2), EP(AWAITING_CARE_PACKAGE));
+    hub_update(f, "hubj", "RYJ:E3", nhs(3, w->p3), EP(AWAITING_PLACEMENT));
     Huddle__Needs n;
     Huddle__TrustedAssessment ta = good_assessment(w->p1, "RXH:E1", &n);
     submit_as(f, "ta", "a1", &ta, w->a1);
@@ -231,8 +229,8 @@ static void test_decline_counts(void **state)
     read_counts(f, "taj", "RX1", "", got, sizeof got); /* an organisation with no assessments */
     assert_string_equal(got, "");
     /* RYJ's assessor's next two assessments are declined as incomplete: it comes first */
-    seed_episode(f, "RYJ:E5", nhs(5, w.p2), "RYJ", EP(AWAITING_PLACEMENT));
-    seed_episode(f, "RYJ:E6", nhs(6, w.p2), "RYJ", EP(AWAITING_PLACEMENT));
+    hub_update(f, "hubj", "RYJ:E5", nhs(5, w.p2), EP(AWAITING_PLACEMENT));
+    hub_update(f, "hubj", "RYJ:E6", nhs(6, w.p2), EP(AWAITING_PLACEMENT));
     Huddle__Needs n;
     char id[WF_ID_MAX];
     for (int i = 0; i < 2; i++) {
@@ -259,9 +257,9 @@ static void test_decline_counts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_assessments_scoped_to_the_asker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assessments_paged_and_audited, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decline_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assessments_scoped_to_the_asker, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_assessments_paged_and_audited, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_decline_counts, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("assessment_query", tests, NULL, NULL);
 }

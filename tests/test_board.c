@@ -407,12 +407,12 @@ static void test_outcomes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hospital_board, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_stats_count_open_episodes, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_paging, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_neighbourhood_boards, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_who_may_read, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_outcomes, tu_ep_setup, tu_ep_teardown),
+        cmocka_unit_test_setup_teardown(test_hospital_board, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_count_open_episodes, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_paging, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_neighbourhood_boards, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_who_may_read, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_outcomes, tu_ep_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

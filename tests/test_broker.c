@@ -29,12 +29,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fx_free(*state);
-    return 0;
-}
-
 static uint64_t publish_full(fx_t *f, const char *rid, const char *msgid, const char *topic, int kind,
                              int64_t occurred)
 {
@@ -934,26 +928,26 @@ static void test_insecure_mode_warns_every_minute(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hello_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_accepted_only_after_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_idempotent_publish, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_events_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deliver_in_order_with_credit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_filters_and_slow_subscriber, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_after_reconnect_and_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unsubscribe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timers_fire_once_under_test_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_heartbeats_expiry_and_wakeup, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clock_only_in_test_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ping_stats_and_bounded_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_full_then_reads_and_acks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_commit_rejects_whole_batch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shutdown_says_bye, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_admin_commands_audited_and_revocation_applied, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_insecure_mode_warns_every_minute, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_queries_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hello_first, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_accepted_only_after_commit, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_publish, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_events_named, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_frames, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deliver_in_order_with_credit, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_filters_and_slow_subscriber, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_after_reconnect_and_restart, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_unsubscribe, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_timers_fire_once_under_test_clock, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_heartbeats_expiry_and_wakeup, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_clock_only_in_test_mode, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ping_stats_and_bounded_queue, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_store_full_then_reads_and_acks, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_commit_rejects_whole_batch, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_says_bye, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_sessions, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_admin_commands_audited_and_revocation_applied, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insecure_mode_warns_every_minute, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_queries_named, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("broker", tests, NULL, NULL);
 }

@@ -4,63 +4,15 @@
  * FIELD: REASON" for a refusal), the listing and its filters, the derived events left
  * in the log, and the lock that keeps them off a running broker's store.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <sys/file.h>
 
-#include "testutil.h"
-
-typedef struct {
-    char dir[256];
-    char store[300];
-    char out[16384];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    snprintf(f->store, sizeof f->store, "%s/var/store", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    tu_rmtree(f->dir);
-    free(f);
-    return 0;
-}
+#include "tu_cli.h"
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) \
-    tu_run((const char *[]){"huddle", "--store", (f)->store, __VA_ARGS__, NULL}, (f)->out, sizeof(f)->out)
-
-static void assert_output_has(const fixture_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("output lacks \"%s\":\n%s", text, f->out);
-}
-
-static void assert_output_lacks(const fixture_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("output has \"%s\":\n%s", text, f->out);
-}
-
-static void init_store(fixture_t *f)
-{
-    if (RUN(f, "init") != 0)
-        fail_msg("init failed:\n%s", f->out);
-}
+#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 /* Adds an agreement that must be recorded. */
-static void add_ok(fixture_t *f, const char *id, const char *provider, const char *services, const char *from,
+static void add_ok(tu_cli_t *f, const char *id, const char *provider, const char *services, const char *from,
                    const char *to)
 {
     int rc = to ? RUN(f, "agreement", "add", "--id", id, "--assessor", "RXH", "--provider", provider, "--services",
@@ -73,7 +25,7 @@ static void add_ok(fixture_t *f, const char *id, const char *provider, const cha
 
 static void test_add_list_revoke(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "agreement", "add", "--id", "TA-VN", "--assessor", "RXH", "--provider", "VN123",
                          "--services", "residential,nursing", "--from", "2026-01-01"),
@@ -113,7 +65,7 @@ static void test_add_list_revoke(void **state)
 
 static void test_refusals_name_the_field(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     add_ok(f, "TA-1", "VN123", "nursing", "2026-01-01", "2026-12-31");
 #define ADD(...) RUN(f, "agreement", "add", "--assessor", "RXH", "--provider", "VN123", __VA_ARGS__)
@@ -150,7 +102,7 @@ static void test_refusals_name_the_field(void **state)
 
 static void test_usage_help_lock_and_store(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "agreement", "list"), 1); /* no store yet */
     assert_int_equal(RUN(f, "agreement", "add", "--id", "TA-1", "--assessor", "RXH", "--provider", "VN123",
                          "--services", "nursing", "--from", "2027-01-01"),
@@ -193,9 +145,9 @@ static void test_usage_help_lock_and_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_add_list_revoke, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusals_name_the_field, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_usage_help_lock_and_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_list_revoke, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_name_the_field, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_usage_help_lock_and_store, tu_cli_setup, tu_cli_teardown),
     };
     return cmocka_run_group_tests_name("cmd_agreement", tests, NULL, NULL);
 }

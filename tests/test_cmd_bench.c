@@ -6,47 +6,11 @@
  * Not a timed test: it checks the bench works, never how fast.
  */
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
-#include "testutil.h"
+#include "tu_cli.h"
 
-typedef struct {
-    char dir[256];
-    char *old_tmpdir;
-    char out[16384];
-} fixture_t;
-
-/* The bench makes its temporary directory under $TMPDIR: point that at ours. */
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    const char *old = getenv("TMPDIR");
-    f->old_tmpdir = old ? strdup(old) : NULL;
-    setenv("TMPDIR", f->dir, 1);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    if (f->old_tmpdir)
-        setenv("TMPDIR", f->old_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    tu_rmtree(f->dir);
-    free(f->old_tmpdir);
-    free(f);
-    return 0;
-}
-
-#define RUN(f, ...) tu_run((const char *[]){"huddle", "bench", __VA_ARGS__, NULL}, (f)->out, sizeof (f)->out)
+/* huddle bench ARGS..., with $TMPDIR in the test's own directory */
+#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "bench", __VA_ARGS__)
 
 /* The number after "key": in text, which must be there. */
 static uint64_t number_after(const char *text, const char *key)
@@ -62,19 +26,9 @@ static uint64_t number_after(const char *text, const char *key)
     return v;
 }
 
-static void assert_dir_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            fail_msg("the bench left %s/%s behind", path, e->d_name);
-    closedir(d);
-}
-
 static void test_help_and_bad_options(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "--help"), 0);
     const char *options[] = {"--publishers N", "--subscribers M", "--size BYTES", "--duration SECONDS",
                              "--rate EVENTS_PER_S", "--window N", "--endpoint E", "--huddled PATH", "--insecure",
@@ -99,7 +53,7 @@ static void test_help_and_bad_options(void **state)
 
 /* One short run, with --insecure or not: one JSON line saying which, and every event
  * accepted delivered once. */
-static void short_run(fixture_t *f, bool insecure)
+static void short_run(tu_cli_t *f, bool insecure)
 {
     int rc = insecure ? RUN(f, "--duration", "1", "--publishers", "1", "--subscribers", "1", "--size", "128",
                             "--no-ceilings", "--insecure")
@@ -107,12 +61,7 @@ static void short_run(fixture_t *f, bool insecure)
                             "--no-ceilings");
     if (rc != 0)
         fail_msg("huddle bench exited %d:\n%s", rc, f->out);
-    size_t len = strlen(f->out);
-    assert_true(len > 2);
-    assert_int_equal(f->out[0], '{');
-    assert_int_equal(f->out[len - 1], '\n');
-    if (strchr(f->out, '\n') != f->out + len - 1)
-        fail_msg("more than one line of output:\n%s", f->out);
+    assert_one_json_line(f);
     assert_non_null(strstr(f->out, "\"events_per_s\":"));
     assert_int_equal(number_after(f->out, "size"), 128);
     assert_int_equal(number_after(f->out, "event_bytes"), 128);
@@ -146,9 +95,9 @@ static void test_insecure_run_says_so(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_help_and_bad_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_short_run_prints_one_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_insecure_run_says_so, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_and_bad_options, tu_cli_setup_tmpdir, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_short_run_prints_one_line, tu_cli_setup_tmpdir, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_insecure_run_says_so, tu_cli_setup_tmpdir, tu_cli_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

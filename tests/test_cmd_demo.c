@@ -6,23 +6,9 @@
  * a key file in the way), the broker's lock, and a demo agent connecting to a real
  * broker exactly as the printed note says.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <sys/file.h>
 
-#include "testutil.h"
-
-typedef struct {
-    char dir[256];
-    char var[300];
-    char store[320];
-    char keys[320];
-    char out[16384];
-    tu_broker_t broker;
-} fixture_t;
+#include "tu_cli.h"
 
 /* The demo's agents as the operator sees them: id, role, org. */
 static const char *const demo[][3] = {
@@ -38,71 +24,16 @@ static const char *const demo[][3] = {
 };
 #define N_DEMO (sizeof demo / sizeof demo[0])
 
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    snprintf(f->var, sizeof f->var, "%s/var", f->dir);
-    snprintf(f->store, sizeof f->store, "%s/store", f->var);
-    snprintf(f->keys, sizeof f->keys, "%s/keys", f->var);
-    *state = f;
-    return 0;
-}
-
+/* The keys a test exports as the demo's note says, unset again. */
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    if (f->broker.pid > 0)
-        tu_broker_stop(&f->broker, SIGKILL);
     unsetenv("HUDDLE_SERVER_KEY");
     unsetenv("HUDDLE_SECRET_KEY");
-    tu_rmtree(f->dir);
-    free(f);
-    return 0;
+    return tu_cli_teardown(state);
 }
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) \
-    tu_run((const char *[]){"huddle", "--store", (f)->store, __VA_ARGS__, NULL}, (f)->out, sizeof(f)->out)
-
-static void assert_output_has(const fixture_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("output lacks \"%s\":\n%s", text, f->out);
-}
-
-static void assert_output_lacks(const fixture_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("output has \"%s\":\n%s", text, f->out);
-}
-
-/* The first line of a file (a key), without its newline. */
-static void read_line(const char *path, char *buf, size_t len)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        fail_msg("%s is missing", path);
-    assert_non_null(fgets(buf, (int)len, fp));
-    fclose(fp);
-    buf[strcspn(buf, "\n")] = '\0';
-    assert_int_equal(strlen(buf), 40);
-}
-
-static mode_t mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        fail_msg("%s is missing", path);
-    return st.st_mode & 0777;
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
+#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 /* DIR/ID.EXT */
 static void key_path(char *buf, size_t len, const char *dir, const char *id, const char *ext)
@@ -110,14 +41,8 @@ static void key_path(char *buf, size_t len, const char *dir, const char *id, con
     snprintf(buf, len, "%s/%s.%s", dir, id, ext);
 }
 
-static void init_store(fixture_t *f)
-{
-    if (RUN(f, "init") != 0)
-        fail_msg("init failed:\n%s", f->out);
-}
-
 /* No demo record and no demo key file: what a refused run must leave. */
-static void assert_no_demo(fixture_t *f)
+static void assert_no_demo(tu_cli_t *f)
 {
     char path[512];
     for (size_t i = 0; i < N_DEMO; i++) {
@@ -135,7 +60,7 @@ static void assert_no_demo(fixture_t *f)
 
 static void test_demo_registers_every_identity(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "demo"), 0);
     char printed[sizeof f->out];
@@ -206,7 +131,7 @@ static void test_demo_registers_every_identity(void **state)
 
 static void test_second_run_refused_and_changes_nothing(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "demo"), 0);
     char updated[128], pub_before[64], pub_after[64], path[512];
@@ -232,7 +157,7 @@ static void test_second_run_refused_and_changes_nothing(void **state)
 
 static void test_clash_with_existing_records_refused(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     char prefix[400];
     /* an agent of the same id (the last the demo adds): the registry's CONFLICT */
@@ -260,7 +185,7 @@ static void test_clash_with_existing_records_refused(void **state)
 
 static void test_clash_with_an_agreement_refused(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     /* an agreement of the demo's id, recorded by the operator: never replaced */
     assert_int_equal(RUN(f, "agreement", "add", "--id", "demo-rxh-vn123", "--assessor", "RYJ", "--provider", "VN999",
@@ -280,7 +205,7 @@ static void test_clash_with_an_agreement_refused(void **state)
 
 static void test_key_file_in_the_way_leaves_nothing(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     char path[512];
     key_path(path, sizeof path, f->keys, "ig-auditor", "pub"); /* the last pair written */
@@ -303,7 +228,7 @@ static void test_key_file_in_the_way_leaves_nothing(void **state)
 
 static void test_refused_beside_a_running_broker(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "demo"), 1);
     assert_output_has(f, "no store at");
     init_store(f);
@@ -325,7 +250,7 @@ static void test_refused_beside_a_running_broker(void **state)
 
 static void test_help_usage_and_keys_option(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "demo", "--help"), 0);
     assert_output_has(f, "usage: huddle [--store DIR] demo");
     assert_output_has(f, "FICTIONAL");
@@ -359,7 +284,7 @@ static void test_help_usage_and_keys_option(void **state)
 /* The note, followed: a demo agent publishes over CURVE and another receives it. */
 static void test_demo_agents_connect(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "demo"), 0);
     if (tu_broker_start(&f->broker, f->var, NULL) != 0)
@@ -389,14 +314,14 @@ static void test_demo_agents_connect(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_demo_registers_every_identity, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_second_run_refused_and_changes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clash_with_existing_records_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clash_with_an_agreement_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_key_file_in_the_way_leaves_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_beside_a_running_broker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_help_usage_and_keys_option, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_demo_agents_connect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_registers_every_identity, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_run_refused_and_changes_nothing, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clash_with_existing_records_refused, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clash_with_an_agreement_refused, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_file_in_the_way_leaves_nothing, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_beside_a_running_broker, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_usage_and_keys_option, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_agents_connect, tu_cli_setup, teardown),
     };
     return cmocka_run_group_tests_name("cmd_demo", tests, NULL, NULL);
 }

@@ -3,88 +3,21 @@
  * as an operator runs them: the real binary, its exit codes, messages, key files and
  * their modes, and the lock that keeps them off a running broker's registry.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <sys/file.h>
 
-#include "testutil.h"
-
-typedef struct {
-    char dir[256];
-    char store[300];
-    char keys[300];
-    char out[16384];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    snprintf(f->store, sizeof f->store, "%s/var/store", f->dir);
-    snprintf(f->keys, sizeof f->keys, "%s/var/keys", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    tu_rmtree(f->dir);
-    free(f);
-    return 0;
-}
+#include "tu_cli.h"
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) tu_run((const char *[]){"huddle", "--store", (f)->store, __VA_ARGS__, NULL}, (f)->out, sizeof (f)->out)
-
-static void assert_output_has(const fixture_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("output lacks \"%s\":\n%s", text, f->out);
-}
-
-static void assert_output_lacks(const fixture_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("output has \"%s\":\n%s", text, f->out);
-}
-
-/* The first line of a file (a key), without its newline. */
-static void read_line(const char *path, char *buf, size_t len)
-{
-    FILE *fp = fopen(path, "r");
-    assert_non_null(fp);
-    assert_non_null(fgets(buf, (int)len, fp));
-    fclose(fp);
-    buf[strcspn(buf, "\n")] = '\0';
-    assert_int_equal(strlen(buf), 40);
-}
-
-static mode_t mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        fail_msg("%s is missing", path);
-    return st.st_mode & 0777;
-}
+#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 static void path_in(char *buf, size_t len, const char *dir, const char *name)
 {
     snprintf(buf, len, "%s/%s", dir, name);
 }
 
-static void init_store(fixture_t *f)
-{
-    assert_int_equal(RUN(f, "init"), 0);
-}
-
 static void test_init_store_keys_and_admin(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "init"), 0);
     assert_output_has(f, "created store");
     assert_output_has(f, "broker.key (mode 0600");
@@ -117,7 +50,7 @@ static void test_init_store_keys_and_admin(void **state)
 
 static void test_init_options_and_existing_keys(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char keys[400], path[512];
     snprintf(keys, sizeof keys, "%s/elsewhere/keys", f->dir);
     assert_int_equal(RUN(f, "init", "--keys", keys, "--org", "RXH"), 0);
@@ -142,7 +75,7 @@ static void test_init_options_and_existing_keys(void **state)
 
 static void test_keygen(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char prefix[400], path[512], secret[64], pub[64];
     snprintf(prefix, sizeof prefix, "%s/riverside", f->dir);
     assert_int_equal(RUN(f, "keygen", "--out", prefix), 0);
@@ -161,7 +94,7 @@ static void test_keygen(void **state)
 
 static void test_registry_commands(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     char coord[400], coord2[400], gp[400], path[512], pub[64], key_arg[64];
     snprintf(coord, sizeof coord, "%s/coord", f->dir);
@@ -232,7 +165,7 @@ static void test_registry_commands(void **state)
 
 static void test_refusals_and_usage(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "agent", "add", "x", "--role", "admin", "--org", "X26", "--key", "abc"), 1);
     assert_output_has(f, "no store at");
     init_store(f);
@@ -290,7 +223,7 @@ static void test_refusals_and_usage(void **state)
 
 static void test_refused_while_a_broker_runs(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     init_store(f);
     char path[512];
     path_in(path, sizeof path, f->store, "huddled.lock");
@@ -319,12 +252,12 @@ static void test_refused_while_a_broker_runs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_init_store_keys_and_admin, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_init_options_and_existing_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keygen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_registry_commands, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusals_and_usage, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_while_a_broker_runs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_init_store_keys_and_admin, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_init_options_and_existing_keys, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_keygen, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_registry_commands, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_and_usage, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_while_a_broker_runs, tu_cli_setup, tu_cli_teardown),
     };
     return cmocka_run_group_tests_name("cmd_registry", tests, NULL, NULL);
 }

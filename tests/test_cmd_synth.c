@@ -6,14 +6,8 @@
  * population's shape, refusals of a bad command line, and --register on a store
  * `huddle init` made (all or nothing, refusing a second run).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include "nhs.h"
-#include "testutil.h"
+#include "tu_cli.h"
 
 #define HEADER                                                                                                   \
     "nhs_number,age_years,birth_year,long_term_conditions,efi_score,efi_deficits,cost_ratio,"                    \
@@ -24,14 +18,6 @@
 
 enum { NHS, AGE, BIRTH_YEAR, LTCS, EFI_SCORE, EFI_DEFICITS, COST, ADMISSIONS, URGENT, SAFEGUARDING, ALONE, CARER,
        CONSENT, REASON, CLINICIAN };
-
-typedef struct {
-    char dir[256];
-    char var[300];
-    char store[320];
-    char keys[320];
-    char text[16384];
-} fixture_t;
 
 /* What a run's files hold, read back. */
 typedef struct {
@@ -44,41 +30,8 @@ typedef struct {
     size_t n_nhs, cap_nhs;
 } run_t;
 
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    snprintf(f->var, sizeof f->var, "%s/var", f->dir);
-    snprintf(f->store, sizeof f->store, "%s/store", f->var);
-    snprintf(f->keys, sizeof f->keys, "%s/keys", f->var);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    tu_rmtree(f->dir);
-    free(f);
-    return 0;
-}
-
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) \
-    tu_run((const char *[]){"huddle", "--store", (f)->store, __VA_ARGS__, NULL}, (f)->text, sizeof(f)->text)
-
-static void assert_output_has(const fixture_t *f, const char *text)
-{
-    if (!strstr(f->text, text))
-        fail_msg("output lacks \"%s\":\n%s", text, f->text);
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
+#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 /* The whole file, NUL-terminated (free it); fails the test if it cannot be read. */
 static char *slurp(const char *path, size_t *len)
@@ -284,17 +237,17 @@ static void assert_unique(run_t *r)
 }
 
 /* The summary's TOTAL row: list, multimorbidity, high cost, frailty, any cohort, referrals. */
-static void summary_total(const fixture_t *f, long total[6])
+static void summary_total(const tu_cli_t *f, long total[6])
 {
-    const char *at = strstr(f->text, "\nTOTAL ");
+    const char *at = strstr(f->out, "\nTOTAL ");
     if (!at || sscanf(at, " TOTAL %ld %ld %ld %ld %ld %ld", &total[0], &total[1], &total[2], &total[3], &total[4],
                       &total[5]) != 6)
-        fail_msg("no TOTAL row in:\n%s", f->text);
+        fail_msg("no TOTAL row in:\n%s", f->out);
 }
 
 static void test_files_header_and_list_sizes(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char out[400], path[512];
     snprintf(out, sizeof out, "%s/a/b", f->dir); /* created, parents too */
     assert_int_equal(RUN(f, "synth", "--out", out, "--patients", "5000", "--practices", "4"), 0);
@@ -344,7 +297,7 @@ static void test_files_header_and_list_sizes(void **state)
 /* A mid-size run: every row valid, numbers unique, the shape within loose bounds. */
 static void test_population_is_plausible(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char out[400];
     snprintf(out, sizeof out, "%s/mid", f->dir);
     assert_int_equal(RUN(f, "synth", "--out", out, "--patients", "20000", "--seed", "7"), 0);
@@ -360,7 +313,7 @@ static void test_population_is_plausible(void **state)
     assert_int_equal(total[5], r.referrals);
     double cohort_share = (double)total[4] / (double)total[0], referred = (double)r.referrals / (double)r.list_total;
     if (cohort_share < 0.03 || cohort_share > 0.15 || referred < 0.01 || referred > 0.10)
-        fail_msg("in a cohort %.3f, referred %.3f:\n%s", cohort_share, referred, f->text);
+        fail_msg("in a cohort %.3f, referred %.3f:\n%s", cohort_share, referred, f->out);
     /* each cohort plausible on its own: ~5.5% multimorbid, ~3% high cost, ~3.5% frail */
     for (int k = 1; k <= 3; k++)
         assert_true(total[k] > total[0] / 100 && total[k] < total[0] / 10);
@@ -389,7 +342,7 @@ static bool same_file(const char *a, const char *b)
 
 static void test_same_seed_same_bytes(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char one[400], two[400], three[400], a[512], b[512];
     snprintf(one, sizeof one, "%s/one", f->dir);
     snprintf(two, sizeof two, "%s/two", f->dir);
@@ -417,7 +370,7 @@ static void test_same_seed_same_bytes(void **state)
 
 static void test_bad_options_refused(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char out[400];
     snprintf(out, sizeof out, "%s/out", f->dir);
     static const struct {
@@ -451,9 +404,9 @@ static void test_bad_options_refused(void **state)
         for (int k = 0; k < 6 && bad[i].args[k]; k++)
             argv[n++] = bad[i].args[k];
         argv[n] = NULL;
-        int rc = tu_run(argv, f->text, sizeof f->text);
-        if (rc != 2 || !strstr(f->text, bad[i].says))
-            fail_msg("case %zu: exit %d, expected 2 saying \"%s\":\n%s", i, rc, bad[i].says, f->text);
+        int rc = tu_run(argv, f->out, sizeof f->out);
+        if (rc != 2 || !strstr(f->out, bad[i].says))
+            fail_msg("case %zu: exit %d, expected 2 saying \"%s\":\n%s", i, rc, bad[i].says, f->out);
         assert_output_has(f, "usage: huddle [--store DIR] synth");
     }
     assert_false(exists(out)); /* nothing was written */
@@ -476,23 +429,23 @@ static void test_bad_options_refused(void **state)
     assert_output_has(f, "synth [OPTIONS]");
 }
 
-static void assert_no_synth_agents(fixture_t *f)
+static void assert_no_synth_agents(tu_cli_t *f)
 {
     assert_int_equal(RUN(f, "agent", "list"), 0);
-    if (strstr(f->text, "gp-z99"))
-        fail_msg("a synthetic agent was registered:\n%s", f->text);
+    if (strstr(f->out, "gp-z99"))
+        fail_msg("a synthetic agent was registered:\n%s", f->out);
     assert_int_equal(RUN(f, "practice", "list"), 0);
-    if (strstr(f->text, "Z99"))
-        fail_msg("a synthetic practice was registered:\n%s", f->text);
+    if (strstr(f->out, "Z99"))
+        fail_msg("a synthetic practice was registered:\n%s", f->out);
 }
 
 static void test_register_all_or_nothing(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char out[400], path[512];
     snprintf(out, sizeof out, "%s/synth", f->dir);
     if (RUN(f, "init") != 0)
-        fail_msg("init failed:\n%s", f->text);
+        fail_msg("init failed:\n%s", f->out);
 
     /* the neighbourhood must exist: refused, nothing written */
     assert_int_equal(RUN(f, "synth", "--out", out, "--register", "--practices", "3", "--patients", "6000"), 1);
@@ -507,8 +460,8 @@ static void test_register_all_or_nothing(void **state)
     assert_int_equal(RUN(f, "synth", "--out", out, "--register", "--practices", "3", "--patients", "6000"), 0);
     assert_output_has(f, "registered 3 practices in neighbourhood riverside");
     assert_output_has(f, "TOTAL");
-    char printed[sizeof f->text];
-    memcpy(printed, f->text, sizeof printed);
+    char printed[sizeof f->out];
+    memcpy(printed, f->out, sizeof printed);
     for (int i = 1; i <= 3; i++) {
         char id[32], line[600], pub[64];
         snprintf(id, sizeof id, "gp-z9900%d", i);
@@ -580,18 +533,18 @@ static void test_register_all_or_nothing(void **state)
     char store2[400], keys2[400];
     snprintf(store2, sizeof store2, "%s/other/store", f->dir);
     snprintf(keys2, sizeof keys2, "%s/other/agent-keys", f->dir);
-    assert_int_equal(tu_run((const char *[]){"huddle", "--store", store2, "init", NULL}, f->text, sizeof f->text), 0);
+    assert_int_equal(tu_run((const char *[]){"huddle", "--store", store2, "init", NULL}, f->out, sizeof f->out), 0);
     assert_int_equal(tu_run((const char *[]){"huddle", "--store", store2, "neighbourhood", "add", "north", "--name",
                                              "North INT", "--la", "E08000027", NULL},
-                            f->text, sizeof f->text),
+                            f->out, sizeof f->out),
                      0);
     assert_int_equal(RUN(f, "synth", "--out", out, "--register", "--practices", "2", "--store", store2, "--keys",
                          keys2, "--neighbourhood", "north"),
                      0);
     snprintf(path, sizeof path, "%s/gp-z99002.key", keys2);
     assert_true(exists(path));
-    assert_int_equal(tu_run((const char *[]){"huddle", "--store", store2, "practice", "list", NULL}, f->text,
-                            sizeof f->text),
+    assert_int_equal(tu_run((const char *[]){"huddle", "--store", store2, "practice", "list", NULL}, f->out,
+                            sizeof f->out),
                      0);
     assert_output_has(f, "Z99002   north");
 }
@@ -599,11 +552,11 @@ static void test_register_all_or_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_files_header_and_list_sizes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_population_is_plausible, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_seed_same_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_options_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_register_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_header_and_list_sizes, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_population_is_plausible, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_same_seed_same_bytes, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_options_refused, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_register_all_or_nothing, tu_cli_setup, tu_cli_teardown),
     };
     return cmocka_run_group_tests_name("cmd_synth", tests, NULL, NULL);
 }

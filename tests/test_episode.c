@@ -47,7 +47,7 @@ static void test_create_and_update(void **state)
 
     /* the event is about the patient and the episode, scoped to the hospital and the
      * patient's practice, neighbourhood and council */
-    Huddle__Event *ev = tu_event(f, first);
+    Huddle__Event *ev = event_at(f, first);
     assert_string_equal(ev->subject->episode_id, EP);
     assert_string_equal(ev->subject->nhs_number, t.nhs);
     assert_string_equal(ev->scope->hospital_ods, "RXH");
@@ -81,7 +81,7 @@ static void test_create_and_update(void **state)
     assert_string_equal(rec->scope->provider_ods, "VHOME1");
     assert_string_equal(rec->open_assessment_id, "A77");
     huddle__episode_record__free_unpacked(rec, NULL);
-    ev = tu_event(f, second);
+    ev = event_at(f, second);
     assert_string_equal(ev->correlation_id, journey);
     assert_string_equal(ev->scope->provider_ods, "VHOME1");
     huddle__event__free_unpacked(ev, NULL);
@@ -96,7 +96,7 @@ static void test_create_and_update(void **state)
     uint64_t third = tu_ok(f, "hub-rxh", &t.ev, NULL);
     assert_false(tu_ep_open_has(f, STORE_EPISODE_OPEN_AREA, "nb-south", EP));
     assert_true(tu_ep_open_has(f, STORE_EPISODE_OPEN, "RXH", EP));
-    ev = tu_event(f, third);
+    ev = event_at(f, third);
     assert_string_equal(ev->scope->practice_ods, "C99999");
     assert_string_equal(ev->scope->neighbourhood_id, "");
     assert_string_equal(ev->scope->local_authority, "");
@@ -655,7 +655,7 @@ static void test_follow_up(void **state)
     assert_string_equal(rec->follow_up_date, "2027-04-16");
     assert_int_equal(rec->last_seq, seq);
     huddle__episode_record__free_unpacked(rec, NULL);
-    ev = tu_event(f, seq);
+    ev = event_at(f, seq);
     assert_string_equal(ev->subject->episode_id, id);
     assert_string_equal(ev->subject->nhs_number, t.nhs);
     assert_string_equal(ev->scope->practice_ods, "A81001");
@@ -732,7 +732,7 @@ static void test_placement_reports(void **state)
     tu_refuse(f, "cp-home", tu_placement(&p, id, false, "", 0), REJ(FORBIDDEN), "publish.event");
     tu_ep_set_provider(f, id, "VHOME1", "");
     uint64_t seq = tu_ok(f, "cp-home", tu_placement(&p, id, false, "", 0), NULL);
-    Huddle__Event *ev = tu_event(f, seq);
+    Huddle__Event *ev = event_at(f, seq);
     assert_string_equal(ev->subject->episode_id, id);
     assert_string_equal(ev->scope->provider_ods, "VHOME1");
     huddle__event__free_unpacked(ev, NULL);
@@ -787,16 +787,16 @@ static void test_placement_reports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_and_update, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_unchanged_update, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_illegal_updates, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_configured_delay_reasons, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_days_delayed, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_discharge_notifies_the_practice, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_placement_timers, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_no_placement_timers_once_ended, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_follow_up, tu_ep_setup, tu_ep_teardown),
-        cmocka_unit_test_setup_teardown(test_placement_reports, tu_ep_setup, tu_ep_teardown),
+        cmocka_unit_test_setup_teardown(test_create_and_update, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_unchanged_update, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_illegal_updates, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_configured_delay_reasons, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_days_delayed, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_discharge_notifies_the_practice, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_placement_timers, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_no_placement_timers_once_ended, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_follow_up, tu_ep_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_placement_reports, tu_ep_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,50 +2,23 @@
  * test_huddle — the `huddle` command line as an operator runs it: the real binary
  * from bin/ (or $HD_BIN), its exit codes, messages and effects on a store.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include "store.h"
-#include "testutil.h"
+#include "tu_cli.h"
 
-typedef struct {
-    char dir[256];
-    char store[300];
-    char out[8192];
-} fixture_t;
-
+/* The store straight in the test's directory, which is there already. */
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
+    tu_cli_setup(state);
+    tu_cli_t *f = *state;
     snprintf(f->store, sizeof f->store, "%s/store", f->dir);
-    *state = f;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    tu_rmtree(f->dir);
-    free(f);
-    return 0;
-}
-
-#define RUN(f, ...) tu_run((const char *[]){"huddle", __VA_ARGS__, NULL}, (f)->out, sizeof (f)->out)
-
-static void assert_output_has(const fixture_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("output lacks \"%s\":\n%s", text, f->out);
-}
+#define RUN(f, ...) TU_CLI_RUN(f, "huddle", __VA_ARGS__)
 
 static void test_help_and_usage_errors(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "--help"), 0);
     assert_output_has(f, "usage: huddle");
     const char *commands[] = {"init", "stat", "backup DEST", "help", "version"};
@@ -70,7 +43,7 @@ static void test_help_and_usage_errors(void **state)
 
 static void test_init_creates_once(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "--store", f->store, "init"), 0);
     assert_output_has(f, "created store");
     struct stat st;
@@ -86,7 +59,7 @@ static void test_init_creates_once(void **state)
 
 static void test_stat_missing_store(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "--store", f->store, "stat"), 1);
     assert_output_has(f, f->store);
     assert_output_has(f, "No such file or directory");
@@ -112,7 +85,7 @@ static void append_events(const char *path, int n)
 
 static void test_stat_beside_a_writer(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     assert_int_equal(RUN(f, "--store", f->store, "init"), 0);
     append_events(f->store, 3);
 
@@ -139,7 +112,7 @@ static void test_stat_beside_a_writer(void **state)
 
 static void test_store_from_environment(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     setenv("HUDDLE_STORE", f->store, 1);
     int rc = RUN(f, "init");
     unsetenv("HUDDLE_STORE");
@@ -149,7 +122,7 @@ static void test_store_from_environment(void **state)
 
 static void test_backup_and_restore(void **state)
 {
-    fixture_t *f = *state;
+    tu_cli_t *f = *state;
     char dest[400];
     snprintf(dest, sizeof dest, "%s/backups/monday", f->dir);
     assert_int_equal(RUN(f, "--store", f->store, "init"), 0);
@@ -171,12 +144,12 @@ static void test_backup_and_restore(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_help_and_usage_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_init_creates_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stat_missing_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stat_beside_a_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_from_environment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backup_and_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_and_usage_errors, setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_init_creates_once, setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_stat_missing_store, setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_stat_beside_a_writer, setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_store_from_environment, setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_and_restore, setup, tu_cli_teardown),
     };
     return cmocka_run_group_tests_name("huddle", tests, NULL, NULL);
 }

@@ -62,7 +62,7 @@ static void test_create_session(void **state)
     assert_int_equal(s->n_attendees, 2);
     assert_string_equal(s->created_by, "coord-n");
     huddle__session_record__free_unpacked(s, NULL);
-    Huddle__Event *ev = tu_event(f, seq);
+    Huddle__Event *ev = event_at(f, seq);
     assert_string_equal(ev->subject->session_id, sid);
     assert_string_equal(ev->scope->neighbourhood_id, "nb-north");
     huddle__event__free_unpacked(ev, NULL);
@@ -222,20 +222,20 @@ static void test_outcome_effects(void **state)
         t.o.refer_on_to = S("Falls prevention service");
         t.o.next_review_date = d[i] == D(MONITOR) ? S("2027-02-01") : S("");
         seq[i] = tu_ok(f, "coord-n", ev, NULL);
-        assert_int_equal(tu_status(f, r[i]), after[i]);
+        assert_int_equal(referral_status(f, r[i]), after[i]);
     }
-    Huddle__ReferralRecord *rec = tu_referral(f, r[2]);
+    Huddle__ReferralRecord *rec = referral_record(f, r[2]);
     assert_int_equal(rec->last_decision, D(MONITOR));
     assert_string_equal(rec->lead_professional, "Community matron");
     assert_string_equal(rec->next_review_date, "2027-02-01");
     assert_string_equal(rec->last_session_id, sid);
     huddle__referral_record__free_unpacked(rec, NULL);
-    rec = tu_referral(f, r[5]);
+    rec = referral_record(f, r[5]);
     assert_int_equal(rec->times_deferred, 1);
     assert_int_equal(rec->last_decision, D(DEFER));
 
     /* the outcome is about the referral: its patient, its practice, its journey */
-    Huddle__Event *ev = tu_event(f, seq[5]);
+    Huddle__Event *ev = event_at(f, seq[5]);
     assert_string_equal(ev->subject->nhs_number, rec->nhs_number);
     assert_string_equal(ev->subject->referral_id, r[5]);
     assert_string_equal(ev->subject->session_id, sid);
@@ -280,10 +280,10 @@ static void test_close_defers_the_rest(void **state)
     tu_ok(f, "coord-n", tu_outcome(&t, sid, r[0], D(CARE_PLAN_AGREED)), NULL);
     tu_withdraw(f, "gp-a1", r[1]);
     uint64_t seq = tu_close(f, "coord-n", sid);
-    assert_int_equal(tu_status(f, r[0]), RS(DISCUSSED));
-    assert_int_equal(tu_status(f, r[1]), RS(WITHDRAWN));
-    assert_int_equal(tu_status(f, r[2]), RS(DEFERRED));
-    assert_int_equal(tu_status(f, r[3]), RS(DEFERRED));
+    assert_int_equal(referral_status(f, r[0]), RS(DISCUSSED));
+    assert_int_equal(referral_status(f, r[1]), RS(WITHDRAWN));
+    assert_int_equal(referral_status(f, r[2]), RS(DEFERRED));
+    assert_int_equal(referral_status(f, r[3]), RS(DEFERRED));
     assert_int_equal(tu_count(f, KIND(REFERRAL_STATUS_CHANGED), seq), 2);
     Huddle__Event *ev = tu_must(f, KIND(REFERRAL_STATUS_CHANGED), 0);
     assert_string_equal(ev->referral_status_changed->reason, "not reached at the session");
@@ -357,7 +357,7 @@ static void restart(fx_t *f, int64_t now_ms)
 {
     stop(f);
     start(f);
-    tu_mdt_hello_all(f);
+    fx_hello_all(f);
     fx_clock(f, "coord-n", now_ms, 0);
 }
 
@@ -373,10 +373,10 @@ static void test_review_timer_once_across_restart(void **state)
     assert_int_equal(pending_reviews(f), 1);
 
     fx_clock(f, "coord-n", REVIEW_MS - 1, 0);
-    assert_int_equal(tu_status(f, r[0]), RS(DISCUSSED));
+    assert_int_equal(referral_status(f, r[0]), RS(DISCUSSED));
     restart(f, REVIEW_MS - 1);
     assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), 0), 0);
-    assert_int_equal(tu_status(f, r[0]), RS(DISCUSSED));
+    assert_int_equal(referral_status(f, r[0]), RS(DISCUSSED));
 
     uint64_t before = tu_last_seq(f);
     fx_clock(f, "coord-n", 0, 1); /* the review date, midnight UTC */
@@ -391,7 +391,7 @@ static void test_review_timer_once_across_restart(void **state)
     assert_string_equal(ev->scope->practice_ods, "A81001");
     assert_int_equal(ev->occurred_at_ms, REVIEW_MS);
     huddle__event__free_unpacked(ev, NULL);
-    Huddle__ReferralRecord *rec = tu_referral(f, r[0]);
+    Huddle__ReferralRecord *rec = referral_record(f, r[0]);
     assert_int_equal(rec->status, RS(ACCEPTED)); /* waiting again, from the review date */
     assert_int_equal(rec->waiting_since_ms, REVIEW_MS);
     huddle__referral_record__free_unpacked(rec, NULL);
@@ -404,7 +404,7 @@ static void test_review_timer_once_across_restart(void **state)
     fx_clock(f, "coord-n", 0, DAY_MS);
     restart(f, REVIEW_MS + 2 * DAY_MS);
     assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), 0), 1);
-    assert_int_equal(tu_status(f, r[0]), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, r[0]), RS(ACCEPTED));
 }
 
 /* A referral closed before its review date is not put back on the list. */
@@ -427,7 +427,7 @@ static void test_review_not_due_once_moved_on(void **state)
     tu_ok(f, "coord-n", &cl, NULL);
     fx_clock(f, "coord-n", REVIEW_MS, 0);
     assert_int_equal(tu_count(f, KIND(MDT_REVIEW_DUE), 0), 0);
-    assert_int_equal(tu_status(f, r[0]), RS(CLOSED));
+    assert_int_equal(referral_status(f, r[0]), RS(CLOSED));
     assert_int_equal(pending_reviews(f), 0); /* fired, and did nothing */
 }
 
@@ -496,13 +496,13 @@ static void test_agenda_query(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_session, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_outcome_rules, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_outcome_effects, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_close_defers_the_rest, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_review_timer_once_across_restart, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_review_not_due_once_moved_on, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_agenda_query, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_create_session, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_rules, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_effects, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_close_defers_the_rest, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_review_timer_once_across_restart, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_review_not_due_once_moved_on, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_agenda_query, tu_mdt_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

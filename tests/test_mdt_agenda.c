@@ -72,12 +72,12 @@ static void test_build_fills_the_minutes(void **state)
         assert_int_equal(it->tier, i < 3 ? HUDDLE__TIER__TIER_RED : i == 3 ? HUDDLE__TIER__TIER_AMBER
                                                                             : HUDDLE__TIER__TIER_GREEN);
         at += it->minutes * MIN_MS;
-        assert_int_equal(tu_status(f, r[order[i]]), RS(SCHEDULED));
+        assert_int_equal(referral_status(f, r[order[i]]), RS(SCHEDULED));
     }
     huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, r[4]), RS(ACCEPTED));
-    assert_int_equal(tu_status(f, r[6]), RS(ACCEPTED));
-    Huddle__ReferralRecord *rec = tu_referral(f, r[0]);
+    assert_int_equal(referral_status(f, r[4]), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, r[6]), RS(ACCEPTED));
+    Huddle__ReferralRecord *rec = referral_record(f, r[0]);
     assert_string_equal(rec->last_session_id, sid);
     huddle__referral_record__free_unpacked(rec, NULL);
     Huddle__SessionRecord *s = tu_session_record(f, sid);
@@ -115,7 +115,7 @@ static void test_ageing_overtakes(void **state)
     assert_int_equal(ev->mdt_agenda->items[0]->days_waiting, 21);
     assert_int_equal(ev->mdt_agenda->left_waiting, 1);
     huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, newer), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, newer), RS(ACCEPTED));
 }
 
 /* A deferred AMBER 35 (45 with the deferral) and an AMBER 45 waiting an hour longer:
@@ -131,7 +131,7 @@ static void test_deferred_first_among_equals(void **state)
     tu_waiting(f, 2, AMBER45, other);
     fx_clock(f, "coord-n", 0, 60 * MIN_MS);
     tu_close(f, "coord-n", s1); /* not reached: deferred */
-    Huddle__ReferralRecord *rec = tu_referral(f, was_deferred);
+    Huddle__ReferralRecord *rec = referral_record(f, was_deferred);
     assert_int_equal(rec->status, RS(DEFERRED));
     assert_int_equal(rec->times_deferred, 1);
     assert_int_equal(rec->base_priority, 45);
@@ -147,13 +147,13 @@ static void test_deferred_first_among_equals(void **state)
     assert_true(it->deferred_before);
     assert_int_equal(ev->mdt_agenda->left_waiting, 1);
     huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, other), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, other), RS(ACCEPTED));
 
     /* taken off again before publishing, it is as it was: deferred once, same wait */
-    Huddle__ReferralRecord *before = tu_referral(f, was_deferred);
+    Huddle__ReferralRecord *before = referral_record(f, was_deferred);
     tu_edit_t t;
     tu_ok(f, "coord-n", tu_edit(&t, s2, REMOVE, was_deferred, 0, 0), NULL);
-    rec = tu_referral(f, was_deferred);
+    rec = referral_record(f, was_deferred);
     assert_int_equal(rec->status, RS(DEFERRED));
     assert_int_equal(rec->times_deferred, 1);
     assert_int_equal(rec->base_priority, 45);
@@ -172,8 +172,8 @@ static void test_rebuild(void **state)
     tu_waiting(f, 2, GREEN9, b);
     tu_session(f, "coord-n", "nb-north", START, 15, sid);
     tu_build(f, "coord-n", sid); /* a and b: 15 minutes */
-    assert_int_equal(tu_status(f, b), RS(SCHEDULED));
-    Huddle__ReferralRecord *before = tu_referral(f, a);
+    assert_int_equal(referral_status(f, b), RS(SCHEDULED));
+    Huddle__ReferralRecord *before = referral_record(f, a);
     tu_waiting(f, 3, RED, c);
     uint64_t seq = tu_build(f, "coord-n", sid);
     Huddle__Event *ev = tu_agenda(f, KIND(MDT_AGENDA_BUILT));
@@ -181,13 +181,13 @@ static void test_rebuild(void **state)
     assert_string_equal(ev->mdt_agenda->items[0]->referral_id, c);
     assert_int_equal(ev->mdt_agenda->left_waiting, 2);
     huddle__event__free_unpacked(ev, NULL);
-    Huddle__ReferralRecord *after = tu_referral(f, a);
+    Huddle__ReferralRecord *after = referral_record(f, a);
     assert_int_equal(after->status, RS(ACCEPTED));
     assert_int_equal(after->times_deferred, 0); /* taken off, not deferred */
     assert_int_equal(after->waiting_since_ms, before->waiting_since_ms);
     huddle__referral_record__free_unpacked(before, NULL);
     huddle__referral_record__free_unpacked(after, NULL);
-    assert_int_equal(tu_status(f, b), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, b), RS(ACCEPTED));
     assert_int_equal(tu_count(f, KIND(REFERRAL_STATUS_CHANGED), seq), 3); /* a, b off; c on */
 
     /* the same again: c stays, nothing moves */
@@ -197,7 +197,7 @@ static void test_rebuild(void **state)
     assert_int_equal(ev->mdt_agenda->n_items, 1);
     assert_string_equal(ev->mdt_agenda->items[0]->referral_id, c);
     huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, c), RS(SCHEDULED));
+    assert_int_equal(referral_status(f, c), RS(SCHEDULED));
 
     /* an item withdrawn while on the agenda is dropped by the next build */
     tu_withdraw(f, "gp-a1", c);
@@ -207,7 +207,7 @@ static void test_rebuild(void **state)
     assert_string_equal(ev->mdt_agenda->items[0]->referral_id, a);
     assert_string_equal(ev->mdt_agenda->items[1]->referral_id, b);
     huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, c), RS(WITHDRAWN));
+    assert_int_equal(referral_status(f, c), RS(WITHDRAWN));
 }
 
 static void assert_order(fx_t *f, const char *const *ids, size_t n, uint32_t total)
@@ -257,7 +257,7 @@ static void test_edits(void **state)
     assert_false(ev->mdt_agenda->items[1]->added_by_hand);
     assert_int_equal(ev->mdt_agenda->items[0]->minutes, 10);
     huddle__event__free_unpacked(ev, NULL);
-    assert_int_equal(tu_status(f, extra), RS(SCHEDULED));
+    assert_int_equal(referral_status(f, extra), RS(SCHEDULED));
 
     const char *E = "publish.event.mdt_agenda_edit.";
     char field[96];
@@ -282,7 +282,7 @@ static void test_edits(void **state)
     tu_ok(f, "coord-n", tu_edit(&t, sid, ADD, red2, 0, 0), NULL);
     assert_order(f, (const char *[]){extra, red, amber, green, red2}, 5, 55);
     tu_refuse(f, "coord-n", tu_edit(&t, sid, ADD, amber2, 0, 0), REJ(INVALID), FIELD("referral_id"));
-    assert_int_equal(tu_status(f, amber2), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, amber2), RS(ACCEPTED));
 
     /* MOVE: to a position, or to the end; minutes may change within the session */
     tu_ok(f, "coord-n", tu_edit(&t, sid, MOVE, green, 1, 0), NULL);
@@ -296,7 +296,7 @@ static void test_edits(void **state)
     /* REMOVE: back on the waiting list as it was */
     tu_ok(f, "coord-n", tu_edit(&t, sid, REMOVE, amber, 0, 0), NULL);
     assert_order(f, (const char *[]){green, red, red2, extra}, 4, 40);
-    Huddle__ReferralRecord *rec = tu_referral(f, amber);
+    Huddle__ReferralRecord *rec = referral_record(f, amber);
     assert_int_equal(rec->status, RS(ACCEPTED));
     assert_int_equal(rec->times_deferred, 0);
     huddle__referral_record__free_unpacked(rec, NULL);
@@ -358,8 +358,8 @@ static void test_no_changes_after_publishing(void **state)
     rj = tu_refused(f, "coord-n", &ev, REJ(CONFLICT), "publish.event.mdt_agenda_publish.session_id");
     assert_string_equal(rj->rejected->current_state, "SESSION_STATE_PUBLISHED");
     codec_frame_free(&rj);
-    assert_int_equal(tu_status(f, a), RS(SCHEDULED));
-    assert_int_equal(tu_status(f, b), RS(ACCEPTED));
+    assert_int_equal(referral_status(f, a), RS(SCHEDULED));
+    assert_int_equal(referral_status(f, b), RS(ACCEPTED));
 }
 
 /* The neighbourhood's MDT members hear of the agenda once it is published, never
@@ -411,13 +411,13 @@ static void test_publish_reaches_members_audited(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_build_fills_the_minutes, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_ageing_overtakes, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_deferred_first_among_equals, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_rebuild, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_edits, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_no_changes_after_publishing, tu_mdt_setup, tu_mdt_teardown),
-        cmocka_unit_test_setup_teardown(test_publish_reaches_members_audited, tu_mdt_setup, tu_mdt_teardown),
+        cmocka_unit_test_setup_teardown(test_build_fills_the_minutes, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ageing_overtakes, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_first_among_equals, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rebuild, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_edits, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_no_changes_after_publishing, tu_mdt_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_publish_reaches_members_audited, tu_mdt_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,12 +53,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fx_free(*state);
-    return 0;
-}
-
 static uint64_t notify(fx_t *f, const char *rid, const char *msgid, uint64_t about, const char *to, const char *text)
 {
     Huddle__Event ev = HUDDLE__EVENT__INIT;
@@ -264,10 +258,10 @@ static void test_published_notification_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_unacknowledged_raises_non_delivery_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ack_by_any_agent_of_addressee_stops_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_org_cannot_ack_and_deadline_is_configured, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_published_notification_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unacknowledged_raises_non_delivery_once, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ack_by_any_agent_of_addressee_stops_it, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_other_org_cannot_ack_and_deadline_is_configured, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_published_notification_rules, setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

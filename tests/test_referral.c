@@ -52,7 +52,7 @@ static void test_submit_accepted(void **state)
     assert_string_equal(ev->scope->local_authority, "E08000026");
     huddle__event__free_unpacked(ev, NULL);
 
-    Huddle__ReferralRecord *rec = record(f, id);
+    Huddle__ReferralRecord *rec = referral_record(f, id);
     assert_int_equal(rec->status, RS(SUBMITTED));
     assert_int_equal(rec->score, 38);
     assert_int_equal(rec->tier, HUDDLE__TIER__TIER_AMBER);
@@ -182,7 +182,7 @@ static void test_submit_invalid_fields_named(void **state)
     s.consent_recorded = 0;
     s.safeguarding_concern = 1;
     submit_ok(f, "consent-1", &s, id);
-    Huddle__ReferralRecord *rec = record(f, id);
+    Huddle__ReferralRecord *rec = referral_record(f, id);
     assert_int_equal(rec->tier, HUDDLE__TIER__TIER_RED);
     huddle__referral_record__free_unpacked(rec, NULL);
     s = good(nhs(204, p));
@@ -289,7 +289,7 @@ static void test_triage_rules(void **state)
     accepted(f, "cn", publish_triage(f, "cn", "t10", plain, ACCEPT, "Lives alone, carer under strain", ""));
     publish_triage(f, "cn", "t11", id, DECLINE, "twice", "");
     expect_conflict(f, "cn", T("referral_id"), "REFERRAL_STATUS_ACCEPTED", id);
-    Huddle__ReferralRecord *rec = record(f, plain);
+    Huddle__ReferralRecord *rec = referral_record(f, plain);
     assert_int_equal(rec->status, RS(ACCEPTED));
     assert_string_equal(rec->triaged_by, "coord-north");
     assert_string_equal(rec->triage_reason, "Lives alone, carer under strain");
@@ -303,7 +303,7 @@ static void test_triage_rules(void **state)
     s = good(nhs(4, p));
     submit_ok(f, "m4", &s, sp);
     accepted(f, "cn", publish_triage(f, "cn", "t13", sp, SIGNPOST, "", "Community falls service"));
-    rec = record(f, sp);
+    rec = referral_record(f, sp);
     assert_int_equal(rec->status, RS(SIGNPOSTED));
     assert_string_equal(rec->signposted_to, "Community falls service");
     assert_int_equal(rec->waiting_since_ms, 0);
@@ -336,7 +336,7 @@ static void test_withdrawal_by_referrer(void **state)
     publish_end(f, "gp1", "w4", "R999", "no such", false);
     rejected(f, "gp1", CODE(NOT_FOUND), W("referral_id"));
     accepted(f, "gp1", publish_end(f, "gp1", "w5", id, "Admitted to a hospice", false));
-    Huddle__ReferralRecord *rec = record(f, id);
+    Huddle__ReferralRecord *rec = referral_record(f, id);
     assert_int_equal(rec->status, RS(WITHDRAWN));
     assert_true(rec->closed_at_ms > 0);
     huddle__referral_record__free_unpacked(rec, NULL);
@@ -407,7 +407,7 @@ static void reach(fx_t *f, unsigned i, Huddle__ReferralStatus to, char id[WF_ID_
         }
         break;
     }
-    assert_int_equal(status_of(f, id), to);
+    assert_int_equal(referral_status(f, id), to);
 }
 
 static void test_agents_transitions_from_every_state(void **state)
@@ -439,12 +439,12 @@ static void test_agents_transitions_from_every_state(void **state)
                 broker_commit(f->b);
                 Huddle__Frame *fr = expect(f, acts[a].rid, HUDDLE__FRAME__BODY_ACCEPTED);
                 codec_frame_free(&fr);
-                assert_int_equal(status_of(f, id), acts[a].to);
+                assert_int_equal(referral_status(f, id), acts[a].to);
             } else {
                 snprintf(name, sizeof name, "%s",
                          protobuf_c_enum_descriptor_get_value(&huddle__referral_status__descriptor, from)->name);
                 expect_conflict(f, acts[a].rid, acts[a].field, name, id);
-                assert_int_equal(status_of(f, id), from);
+                assert_int_equal(referral_status(f, id), from);
             }
         }
     }
@@ -464,7 +464,7 @@ static void test_moves_keep_the_waiting_list(void **state)
     assert_true(waiting_entry(f, "nb-north", id, &e)); /* listed, as SCHEDULED */
     assert_int_equal(e.status, RS(SCHEDULED));
     assert_int_equal(e.waiting_since_ms, T0);
-    Huddle__ReferralRecord *rec = record(f, id);
+    Huddle__ReferralRecord *rec = referral_record(f, id);
     assert_string_equal(rec->last_session_id, "S1");
     huddle__referral_record__free_unpacked(rec, NULL);
     /* off an unpublished agenda: back as it was */
@@ -491,7 +491,7 @@ static void test_moves_keep_the_waiting_list(void **state)
     move_as_mdt(f, id, RS(SCHEDULED), none, false);
     move_as_mdt(f, id, RS(DISCUSSED), HUDDLE__MDT_DECISION__MDT_DECISION_MONITOR, false);
     assert_false(waiting_entry(f, "nb-north", id, NULL));
-    rec = record(f, id);
+    rec = referral_record(f, id);
     assert_int_equal(rec->last_decision, HUDDLE__MDT_DECISION__MDT_DECISION_MONITOR);
     assert_true(open_index_has(f, "nb-north", rec->nhs_number));
     huddle__referral_record__free_unpacked(rec, NULL);
@@ -687,7 +687,7 @@ static void test_escalation_once_across_restart(void **state)
     s.urgent = 1;
     s.emergency_admissions_12m = 2; /* 38 + 15 + 10 = 63: RED by score */
     submit_ok(f, "m1", &s, id);
-    Huddle__ReferralRecord *rec = record(f, id);
+    Huddle__ReferralRecord *rec = referral_record(f, id);
     assert_int_equal(rec->tier, HUDDLE__TIER__TIER_RED);
     huddle__referral_record__free_unpacked(rec, NULL);
 
@@ -713,19 +713,19 @@ static void test_escalation_once_across_restart(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_submit_accepted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_invalid_fields_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_unknown_practice_and_other_practice, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_one_open_referral_per_patient, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_triage_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_withdrawal_by_referrer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_accepted, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_invalid_fields_named, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_unknown_practice_and_other_practice, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_one_open_referral_per_patient, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_triage_rules, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_withdrawal_by_referrer, setup, fx_teardown),
         cmocka_unit_test(test_lifecycle_table),
-        cmocka_unit_test_setup_teardown(test_agents_transitions_from_every_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_moves_keep_the_waiting_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_practice_hears_every_step, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_waiting_well_escalations_on_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_escalation_once_moved_on, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_escalation_once_across_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_agents_transitions_from_every_state, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_moves_keep_the_waiting_list, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_practice_hears_every_step, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_well_escalations_on_time, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_no_escalation_once_moved_on, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_once_across_restart, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("referral", tests, NULL, NULL);
 }

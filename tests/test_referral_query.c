@@ -330,10 +330,10 @@ static void test_queries_audited_per_patient(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_waiting_list_order_and_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_waiting_list_scope, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_referral_history, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queries_audited_per_patient, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_list_order_and_paging, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_list_scope, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_referral_history, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_queries_audited_per_patient, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("referral_query", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * testutil — small helpers shared by the cmocka tests: private temporary
- * directories, removed with everything in them when the test ends.
+ * directories, removed with everything in them when the test ends; valid NHS numbers;
+ * the built programs run as processes.
  */
 #ifndef HUDDLE_TESTUTIL_H
 #define HUDDLE_TESTUTIL_H
@@ -52,6 +53,24 @@ static inline void tu_rmtree(const char *path)
         rmdir(path);
     } else {
         unlink(path);
+    }
+}
+
+/* The first valid NHS number (Modulus 11 check digit) whose nine digits are `from` or
+ * after it, into out: each test's patients are from + a step per patient. */
+static inline char *tu_nhs_at(unsigned from, char out[11])
+{
+    for (unsigned n = from;; n++) {
+        snprintf(out, 11, "%09u", n);
+        unsigned sum = 0;
+        for (int k = 0; k < 9; k++)
+            sum += (unsigned)(out[k] - '0') * (unsigned)(10 - k);
+        unsigned check = 11 - sum % 11;
+        if (check == 10)
+            continue;
+        out[9] = (char)('0' + (check == 11 ? 0 : check));
+        out[10] = '\0';
+        return out;
     }
 }
 

@@ -1,18 +1,19 @@
 /*
  * tu_assessment — what the trust agreement and trusted-assessment tests share: the
  * agents of two hospitals (RXH, RYJ), their assessors and hubs, two care providers
- * (VN123, a nursing home; HC456, home care), Admin frames, agreements, episodes seeded
- * as a hub's update would leave them (tu_episode.h), publishing each assessment kind,
- * subscriptions and reading the store.
+ * (VN123, a nursing home; HC456, home care), Admin frames, agreements, episodes their
+ * hospital's hub publishes (tu_episode_pub.h), publishing each assessment kind, and
+ * reading the store.
  */
 #ifndef HUDDLE_TU_ASSESSMENT_H
 #define HUDDLE_TU_ASSESSMENT_H
 
 #include "tu_inproc.h"
-#include "tu_episode.h"
+#include "tu_episode_pub.h"
 
 #include "agreement.h"
 #include "assessment.h"
+#include "episode.h"
 #include "nhs.h"
 #include "record.h"
 
@@ -28,6 +29,7 @@
 #define AS(name) HUDDLE__ASSESSMENT_STATE__ASSESSMENT_STATE_##name
 #define ANSWER(name) HUDDLE__ASSESSMENT_ANSWER__ASSESSMENT_ANSWER_##name
 #define DECLINE_FOR(name) HUDDLE__DECLINE_REASON__DECLINE_REASON_##name
+#define EP(name) HUDDLE__EPISODE_STATUS__EPISODE_STATUS_##name
 
 static tu_agent_t agents[] = {
     {.id = "ops", .role = HUDDLE__ROLE__ROLE_ADMIN, .org = "X26"},
@@ -49,27 +51,10 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fx_free(*state);
-    return 0;
-}
-
-/* The i-th valid NHS number of the tests (Modulus 11), into out. */
+/* The i-th valid NHS number of the tests, into out. */
 static inline char *nhs(unsigned i, char out[NHS_NUMBER_BUF])
 {
-    for (unsigned n = 600000000u + i * 17u;; n++) {
-        snprintf(out, NHS_NUMBER_BUF, "%09u", n);
-        unsigned sum = 0;
-        for (int k = 0; k < 9; k++)
-            sum += (unsigned)(out[k] - '0') * (unsigned)(10 - k);
-        unsigned check = 11 - sum % 11;
-        if (check == 10)
-            continue;
-        out[9] = (char)('0' + (check == 11 ? 0 : check));
-        out[10] = '\0';
-        return out;
-    }
+    return tu_nhs_at(600000000u + i * 17u, out);
 }
 
 /* Midday UTC of a YYYY-MM-DD. */
@@ -88,12 +73,7 @@ __attribute__((noinline, unused)) static Huddle__Frame *admin(fx_t *f, const cha
     Huddle__Frame fr = HUDDLE__FRAME__INIT;
     fr.body_case = HUDDLE__FRAME__BODY_ADMIN;
     fr.admin = cmd;
-    send_frame(f, rid, &fr);
-    broker_commit(f->b);
-    Huddle__Frame *r = take(f, rid);
-    if (!r)
-        fail_msg("no reply queued for %s", rid);
-    return r;
+    return fx_request(f, rid, &fr);
 }
 
 /* An agreement to vary; services points at up to 4 entries the caller keeps. */
@@ -173,26 +153,37 @@ static inline void standard_agreements(fx_t *f)
 
 /* ---- episodes ----------------------------------------------------------------- */
 
-/* Writes an episode in a batch of the test's own, as a hub's update would leave it. */
-static inline void seed_episode(fx_t *f, const char *id, const char *patient, const char *hospital,
-                                Huddle__EpisodeStatus status)
+/* Episode id ("<hospital>:<local id>") of patient as its hospital's hub, on session hub,
+ * publishes it: admitted to Ward 7 three days before T0, registered with A81001
+ * (nb-north), on the hub's journey "journey-<id>". Past NOT_READY the patient has been
+ * ready since the day before T0, on pathway 1 when awaiting a care package and 3
+ * otherwise; DISCHARGED is discharged now (the broker's clock). Stored, not a retry. */
+static inline void hub_update(fx_t *f, const char *hub, const char *id, const char *patient,
+                              Huddle__EpisodeStatus status)
 {
-    broker_commit(f->b);
-    store_txn_t *txn = NULL;
-    assert_int_equal(store_batch_begin(f->store, &txn), STORE_OK);
-    assert_int_equal(tu_episode_seed(txn, id, patient, hospital, "A81001", "nb-north", status), 0);
-    assert_int_equal(store_batch_commit(&txn), STORE_OK);
+    const char *colon = strchr(id, ':');
+    assert_non_null(colon);
+    char hospital[16], journey[64], msgid[64];
+    snprintf(hospital, sizeof hospital, "%.*s", (int)(colon - id), id);
+    snprintf(journey, sizeof journey, "journey-%s", id);
+    snprintf(msgid, sizeof msgid, "update-%s-%d", id, (int)status);
+    Huddle__Pathway pathway =
+        status == EP(AWAITING_CARE_PACKAGE) ? HUDDLE__PATHWAY__PATHWAY_1 : HUDDLE__PATHWAY__PATHWAY_3;
+    tu_episode_t t;
+    tu_episode(&t, hospital, colon + 1, patient, "A81001", T0 - 3 * DAY_MS);
+    if (status != EP(NOT_READY))
+        tu_episode_ready(&t, "2027-01-14", status, pathway, "");
+    if (status == EP(DISCHARGED))
+        tu_episode_discharged(&t, broker_now(f->b), pathway);
+    t.ev.message_id = msgid;
+    t.ev.correlation_id = journey;
+    Huddle__Frame *a = fx_accepted(f, hub, fx_publish(f, hub, &t.ev));
+    assert_false(a->accepted->duplicate);
+    codec_frame_free(&a);
 }
 
-static inline Huddle__EpisodeRecord *episode(fx_t *f, const char *id)
-{
-    store_txn_t *r;
-    Huddle__EpisodeRecord *ep = NULL;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(episode_get(r, id, &ep), STORE_OK);
-    store_txn_end(&r);
-    return ep;
-}
+/* An episode's record now. */
+FX_RECORD(episode, Huddle__EpisodeRecord, episode_get)
 
 /* ---- publishing ------------------------------------------------------------------- */
 
@@ -276,32 +267,6 @@ static inline uint64_t publish_info(fx_t *f, const char *rid, const char *msgid,
     return fx_publish(f, rid, &ev);
 }
 
-static inline void accepted(fx_t *f, const char *rid, uint64_t corr)
-{
-    Huddle__Frame *a = fx_accepted(f, rid, corr);
-    codec_frame_free(&a);
-}
-
-static inline void rejected(fx_t *f, const char *rid, Huddle__RejectCode code, const char *field)
-{
-    broker_commit(f->b);
-    expect_rejected(f, rid, code, field);
-}
-
-/* Commits and checks a CONFLICT for rid: field, the state and the record in the way. */
-__attribute__((noinline, unused)) static void expect_conflict(fx_t *f, const char *rid, const char *field,
-                                                              const char *state, const char *id)
-{
-    broker_commit(f->b);
-    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_REJECTED);
-    if (fr->rejected->code != CODE(CONFLICT))
-        fail_msg("expected CONFLICT, got %d: %s", fr->rejected->code, fr->rejected->reason);
-    assert_string_equal(fr->rejected->field, field);
-    assert_string_equal(fr->rejected->current_state, state);
-    assert_string_equal(fr->rejected->conflicting_id, id);
-    codec_frame_free(&fr);
-}
-
 /* Commits and checks a FORBIDDEN for rid whose reason says `says`. */
 __attribute__((noinline, unused)) static void expect_forbidden(fx_t *f, const char *rid, const char *field,
                                                                const char *says)
@@ -327,38 +292,23 @@ static inline void submit_as(fx_t *f, const char *rid, const char *msgid, Huddle
     codec_frame_free(&a);
 }
 
-/* Seeds episode "RXH:<local>" for the i-th patient (RXH, practice A81001, nb-north,
- * awaiting placement) and submits a good assessment of it as ta-rxh (session "ta"). */
+/* Episode "RXH:<local>" of the i-th patient, awaiting placement, from RXH's hub
+ * (session "hub"), and a good assessment of it submitted as ta-rxh (session "ta"). */
 static inline void assessed(fx_t *f, unsigned i, const char *local, char patient[NHS_NUMBER_BUF],
                             char id[WF_ID_MAX])
 {
     char episode_id[64], msgid[32];
     snprintf(episode_id, sizeof episode_id, "RXH:%s", local);
     snprintf(msgid, sizeof msgid, "ta-%s", local);
-    seed_episode(f, episode_id, nhs(i, patient), "RXH", HUDDLE__EPISODE_STATUS__EPISODE_STATUS_AWAITING_PLACEMENT);
+    hub_update(f, "hub", episode_id, nhs(i, patient), EP(AWAITING_PLACEMENT));
     Huddle__Needs n;
     Huddle__TrustedAssessment ta = good_assessment(patient, episode_id, &n);
     submit_as(f, "ta", msgid, &ta, id);
 }
 
-/* The assessment's record now (the caller frees it). */
-static inline Huddle__AssessmentRecord *record(fx_t *f, const char *id)
-{
-    store_txn_t *r;
-    Huddle__AssessmentRecord *rec = NULL;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(assessment_get(r, id, &rec), STORE_OK);
-    store_txn_end(&r);
-    return rec;
-}
-
-static inline Huddle__AssessmentState state_of(fx_t *f, const char *id)
-{
-    Huddle__AssessmentRecord *rec = record(f, id);
-    Huddle__AssessmentState s = rec->state;
-    huddle__assessment_record__free_unpacked(rec, NULL);
-    return s;
-}
+/* An assessment's record and its state now. */
+FX_RECORD(record, Huddle__AssessmentRecord, assessment_get)
+FX_RECORD_FIELD(state_of, record, Huddle__AssessmentRecord, Huddle__AssessmentState, state)
 
 /* The decline counter of an assessor organisation (zeros when it has none). */
 static inline Huddle__DeclineCounter counter_of(fx_t *f, const char *assessor)
@@ -380,70 +330,13 @@ static inline Huddle__DeclineCounter counter_of(fx_t *f, const char *assessor)
     return c;
 }
 
-/* ---- reading the store --------------------------------------------------------- */
-
-/* The event with this seq (the caller frees it). */
-static inline Huddle__Event *event_at(fx_t *f, uint64_t seq)
-{
-    store_txn_t *r;
-    store_val_t v;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(store_event_get(r, seq, &v), STORE_OK);
-    Huddle__Event *ev = huddle__event__unpack(NULL, v.len, v.data);
-    store_txn_end(&r);
-    assert_non_null(ev);
-    return ev;
-}
-
 /* Events of this kind in the log (about assessment id, unless NULL). */
 static inline unsigned count_kind(fx_t *f, Huddle__EventKind kind, const char *id)
 {
-    store_txn_t *r;
-    store_val_t v;
-    unsigned n = 0;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    for (uint64_t seq = 1; store_event_get(r, seq, &v) == STORE_OK; seq++) {
-        Huddle__Event *ev = huddle__event__unpack(NULL, v.len, v.data);
-        assert_non_null(ev);
-        if (ev->kind == kind && (!id || (ev->subject && !strcmp(ev->subject->assessment_id, id))))
-            n++;
-        huddle__event__free_unpacked(ev, NULL);
-    }
-    store_txn_end(&r);
-    return n;
+    return count_about(f, kind, offsetof(Huddle__Subject, assessment_id), id);
 }
 
-/* ---- subscriptions ---------------------------------------------------------------- */
-
-static inline void subscribe_kinds(fx_t *f, const char *rid, const char *name, const Huddle__EventKind *kinds,
-                                   size_t n_kinds)
-{
-    Huddle__Frame fr = HUDDLE__FRAME__INIT;
-    Huddle__Subscribe q = HUDDLE__SUBSCRIBE__INIT;
-    Huddle__Filter flt = HUDDLE__FILTER__INIT;
-    fr.body_case = HUDDLE__FRAME__BODY_SUBSCRIBE;
-    fr.subscribe = &q;
-    q.name = (char *)name;
-    q.credit = 100;
-    q.start_case = HUDDLE__SUBSCRIBE__START_FROM_START;
-    q.from_start = 1;
-    flt.n_kinds = n_kinds;
-    flt.kinds = (Huddle__EventKind *)kinds;
-    q.filter = &flt;
-    send_frame(f, rid, &fr);
-    broker_commit(f->b);
-    Huddle__Frame *r = expect(f, rid, HUDDLE__FRAME__BODY_SUBSCRIBED);
-    codec_frame_free(&r);
-}
-
-/* The next event delivered to rid (the caller frees the frame), or NULL. */
-static inline Huddle__Frame *next_delivery(fx_t *f, const char *rid)
-{
-    Huddle__Frame *fr = take(f, rid);
-    if (fr && fr->body_case != HUDDLE__FRAME__BODY_DELIVER)
-        fail_msg("expected a Deliver for %s, got body %d", rid, fr->body_case);
-    return fr;
-}
+/* ---- queries ---------------------------------------------------------------------- */
 
 /* Sends q as rid and returns the reply, Answer or Rejected (the caller frees it). */
 __attribute__((noinline, unused)) static Huddle__Frame *query_as(fx_t *f, const char *rid, Huddle__Query *q)

@@ -165,26 +165,10 @@ static tu_agent_t ep_agents[] = {
 
 #define N_EP_AGENTS (sizeof ep_agents / sizeof ep_agents[0])
 
-/* Every agent says Hello on a connection named after it. */
-static inline void tu_ep_hello_all(fx_t *f)
-{
-    for (size_t i = 0; i < N_EP_AGENTS; i++)
-        hello(f, ep_agents[i].id, ep_agents[i].id);
-}
-
 /* The broker with ep_agents, every one connected, the clock at T0. */
 static inline int tu_ep_setup(void **state)
 {
-    fx_t *f = fx_new(ep_agents, N_EP_AGENTS);
-    tu_ep_hello_all(f);
-    fx_clock(f, "hub-rxh", T0, 0);
-    *state = f;
-    return 0;
-}
-
-static inline int tu_ep_teardown(void **state)
-{
-    fx_free(*state);
+    *state = fx_new_connected(ep_agents, N_EP_AGENTS, "hub-rxh", T0);
     return 0;
 }
 
@@ -193,7 +177,7 @@ static inline void tu_ep_restart(fx_t *f, int64_t now_ms)
 {
     stop(f);
     start(f);
-    tu_ep_hello_all(f);
+    fx_hello_all(f);
     fx_clock(f, "hub-rxh", now_ms, 0);
 }
 
@@ -311,7 +295,7 @@ static inline unsigned tu_ep_count(fx_t *f, int kind, int timer_kind, const char
 {
     unsigned n = 0;
     for (uint64_t seq = after + 1, last = tu_last_seq(f); seq <= last; seq++) {
-        Huddle__Event *ev = tu_event(f, seq);
+        Huddle__Event *ev = event_at(f, seq);
         int tk = ev->payload_case == HUDDLE__EVENT__PAYLOAD_TIMER_FIRED ? (int)ev->timer_fired->kind
                  : ev->payload_case == HUDDLE__EVENT__PAYLOAD_ESCALATION ? (int)ev->escalation->timer_kind
                                                                           : 0;

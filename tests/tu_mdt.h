@@ -2,7 +2,7 @@
  * tu_mdt — what the MDT tests share on top of tu_inproc.h: a neighbourhood team (GP
  * practices, coordinators, MDT members, social care) said Hello under the test clock,
  * referrals on the waiting list with a chosen score, the MDT requests, and reading back
- * the log, the referral and session tables, the timers and the audit trail.
+ * the log, the session table, the timers and the audit trail.
  *
  * Scores by the default weights: 3 per long-term condition (up to 30), 5 per emergency
  * admission (up to 20), 15 if urgent. RED from 60, AMBER from 35, GREEN below.
@@ -39,47 +39,17 @@ static tu_agent_t mdt_agents[] = {
 
 static unsigned tu_msgs;
 
-/* Every agent says Hello on a connection named after it; the clock reads T0. */
-static inline void tu_mdt_hello_all(fx_t *f)
-{
-    for (size_t i = 0; i < N_MDT_AGENTS; i++)
-        hello(f, mdt_agents[i].id, mdt_agents[i].id);
-}
-
+/* Every agent connected on a session named after it; the clock reads T0. */
 static inline int tu_mdt_setup(void **state)
 {
-    fx_t *f = fx_new(mdt_agents, N_MDT_AGENTS);
-    tu_mdt_hello_all(f);
-    fx_clock(f, "coord-n", T0, 0);
-    *state = f;
+    *state = fx_new_connected(mdt_agents, N_MDT_AGENTS, "coord-n", T0);
     return 0;
 }
 
-static inline int tu_mdt_teardown(void **state)
-{
-    fx_free(*state);
-    return 0;
-}
-
-/* A valid NHS number for patient i (Modulus 11), distinct for each i. */
+/* A valid NHS number for patient i, distinct for each i. */
 static inline const char *tu_nhs(unsigned i, char out[11])
 {
-    for (unsigned n = 400000000u + i * 7u;; n++) {
-        char d[16];
-        snprintf(d, sizeof d, "%09u", n);
-        int sum = 0;
-        for (int k = 0; k < 9; k++)
-            sum += (d[k] - '0') * (10 - k);
-        int c = 11 - sum % 11;
-        if (c == 11)
-            c = 0;
-        if (c == 10)
-            continue;
-        memcpy(out, d, 9);
-        out[9] = (char)('0' + c);
-        out[10] = '\0';
-        return out;
-    }
+    return tu_nhs_at(400000000u + i * 7u, out);
 }
 
 /* Publishes ev as rid (a fresh message id) and commits: the reply (the caller frees it).
@@ -208,25 +178,6 @@ static inline void tu_withdraw(fx_t *f, const char *gp, const char *id)
     tu_ok(f, gp, &ev, NULL);
 }
 
-/* The referral's record (the caller frees it). */
-static inline Huddle__ReferralRecord *tu_referral(fx_t *f, const char *id)
-{
-    store_txn_t *r;
-    Huddle__ReferralRecord *rec = NULL;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(referral_get(r, id, &rec), STORE_OK);
-    store_txn_end(&r);
-    return rec;
-}
-
-static inline Huddle__ReferralStatus tu_status(fx_t *f, const char *id)
-{
-    Huddle__ReferralRecord *rec = tu_referral(f, id);
-    Huddle__ReferralStatus st = rec->status;
-    huddle__referral_record__free_unpacked(rec, NULL);
-    return st;
-}
-
 /* ---- MDT requests ---- */
 
 /* A session of nb-north created by coord-n, starting start_ms, length minutes: its id. */
@@ -333,19 +284,6 @@ static inline uint64_t tu_close(fx_t *f, const char *coord, const char *sid)
 
 /* ---- reading back ---- */
 
-/* The event at seq (the caller frees it). */
-static inline Huddle__Event *tu_event(fx_t *f, uint64_t seq)
-{
-    store_txn_t *r;
-    store_val_t v;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(store_event_get(r, seq, &v), STORE_OK);
-    Huddle__Event *ev = huddle__event__unpack(NULL, v.len, v.data);
-    store_txn_end(&r);
-    assert_non_null(ev);
-    return ev;
-}
-
 static inline uint64_t tu_last_seq(fx_t *f)
 {
     store_txn_t *r;
@@ -359,7 +297,7 @@ static inline uint64_t tu_last_seq(fx_t *f)
 static inline Huddle__Event *tu_latest(fx_t *f, int kind, int payload)
 {
     for (uint64_t seq = tu_last_seq(f); seq > 0; seq--) {
-        Huddle__Event *ev = tu_event(f, seq);
+        Huddle__Event *ev = event_at(f, seq);
         if ((int)ev->kind == kind && (!payload || (int)ev->payload_case == payload))
             return ev;
         huddle__event__free_unpacked(ev, NULL);
@@ -390,7 +328,7 @@ static inline unsigned tu_count(fx_t *f, int kind, uint64_t after)
 {
     unsigned n = 0;
     for (uint64_t seq = after + 1, last = tu_last_seq(f); seq <= last; seq++) {
-        Huddle__Event *ev = tu_event(f, seq);
+        Huddle__Event *ev = event_at(f, seq);
         n += (int)ev->kind == kind;
         huddle__event__free_unpacked(ev, NULL);
     }

@@ -1,8 +1,9 @@
 /*
- * tu_referral — what the referral tests share: the agents of two neighbourhoods, a
- * valid submission to vary, publishing each referral kind, subscriptions, reading the
- * store, and the moves mdt.c makes (SCHEDULED, DISCUSSED, DEFERRED ...) made through
- * referral_move in a batch of the test's own, as a workflow would make them.
+ * tu_referral — what the referral tests share on top of tu_inproc.h: the agents of two
+ * neighbourhoods, a valid submission to vary, publishing each referral kind, the
+ * waiting list and open-referral index, and the moves mdt.c makes (SCHEDULED,
+ * DISCUSSED, DEFERRED ...) made through referral_move in a batch of the test's own, as
+ * a workflow would make them.
  */
 #ifndef HUDDLE_TU_REFERRAL_H
 #define HUDDLE_TU_REFERRAL_H
@@ -41,27 +42,10 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fx_free(*state);
-    return 0;
-}
-
-/* The i-th valid NHS number of the tests (Modulus 11), into out. */
+/* The i-th valid NHS number of the tests, into out. */
 static inline char *nhs(unsigned i, char out[NHS_NUMBER_BUF])
 {
-    for (unsigned n = 400000000u + i * 13u;; n++) {
-        snprintf(out, NHS_NUMBER_BUF, "%09u", n);
-        unsigned sum = 0;
-        for (int k = 0; k < 9; k++)
-            sum += (unsigned)(out[k] - '0') * (unsigned)(10 - k);
-        unsigned check = 11 - sum % 11;
-        if (check == 10)
-            continue;
-        out[9] = (char)('0' + (check == 11 ? 0 : check));
-        out[10] = '\0';
-        return out;
-    }
+    return tu_nhs_at(400000000u + i * 13u, out);
 }
 
 /* A valid submission for patient `patient` of A81001: 80 years old, 6 long-term
@@ -155,82 +139,12 @@ static inline uint64_t publish_end(fx_t *f, const char *rid, const char *msgid, 
     return fx_publish(f, rid, &ev);
 }
 
-/* Commits and checks the Rejected for rid: code, field, and with CONFLICT the state
- * and the record in the way. */
-static inline void expect_conflict(fx_t *f, const char *rid, const char *field, const char *state, const char *id)
-{
-    broker_commit(f->b);
-    Huddle__Frame *fr = expect(f, rid, HUDDLE__FRAME__BODY_REJECTED);
-    if (fr->rejected->code != CODE(CONFLICT))
-        fail_msg("expected CONFLICT, got %d: %s", fr->rejected->code, fr->rejected->reason);
-    assert_string_equal(fr->rejected->field, field);
-    assert_string_equal(fr->rejected->current_state, state);
-    assert_string_equal(fr->rejected->conflicting_id, id);
-    codec_frame_free(&fr);
-}
-
-static inline void accepted(fx_t *f, const char *rid, uint64_t corr)
-{
-    Huddle__Frame *a = fx_accepted(f, rid, corr);
-    codec_frame_free(&a);
-}
-
-static inline void rejected(fx_t *f, const char *rid, Huddle__RejectCode code, const char *field)
-{
-    broker_commit(f->b);
-    expect_rejected(f, rid, code, field);
-}
-
 /* ---- reading the store ---- */
-
-/* The referral's record now (the caller frees it). */
-static inline Huddle__ReferralRecord *record(fx_t *f, const char *id)
-{
-    store_txn_t *r;
-    Huddle__ReferralRecord *rec = NULL;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(referral_get(r, id, &rec), STORE_OK);
-    store_txn_end(&r);
-    return rec;
-}
-
-static inline Huddle__ReferralStatus status_of(fx_t *f, const char *id)
-{
-    Huddle__ReferralRecord *rec = record(f, id);
-    Huddle__ReferralStatus s = rec->status;
-    huddle__referral_record__free_unpacked(rec, NULL);
-    return s;
-}
-
-/* The event with this seq (the caller frees it). */
-static inline Huddle__Event *event_at(fx_t *f, uint64_t seq)
-{
-    store_txn_t *r;
-    store_val_t v;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    assert_int_equal(store_event_get(r, seq, &v), STORE_OK);
-    Huddle__Event *ev = huddle__event__unpack(NULL, v.len, v.data);
-    store_txn_end(&r);
-    assert_non_null(ev);
-    return ev;
-}
 
 /* Events of this kind in the log about referral id (every referral when NULL). */
 static inline unsigned count_kind(fx_t *f, Huddle__EventKind kind, const char *id)
 {
-    store_txn_t *r;
-    store_val_t v;
-    unsigned n = 0;
-    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
-    for (uint64_t seq = 1; store_event_get(r, seq, &v) == STORE_OK; seq++) {
-        Huddle__Event *ev = huddle__event__unpack(NULL, v.len, v.data);
-        assert_non_null(ev);
-        if (ev->kind == kind && (!id || (ev->subject && !strcmp(ev->subject->referral_id, id))))
-            n++;
-        huddle__event__free_unpacked(ev, NULL);
-    }
-    store_txn_end(&r);
-    return n;
+    return count_about(f, kind, offsetof(Huddle__Subject, referral_id), id);
 }
 
 /* The referral's waiting-list entry: true and *out when it is on the list. */
@@ -332,38 +246,6 @@ static inline void move_as_mdt(fx_t *f, const char *id, Huddle__ReferralStatus t
         huddle__timer_record__free_unpacked(h.timers[i], NULL);
     }
     broker_commit(f->b);
-}
-
-/* ---- subscriptions ---- */
-
-static inline void subscribe_kinds(fx_t *f, const char *rid, const char *name, const Huddle__EventKind *kinds,
-                                   size_t n_kinds)
-{
-    Huddle__Frame fr = HUDDLE__FRAME__INIT;
-    Huddle__Subscribe q = HUDDLE__SUBSCRIBE__INIT;
-    Huddle__Filter flt = HUDDLE__FILTER__INIT;
-    fr.body_case = HUDDLE__FRAME__BODY_SUBSCRIBE;
-    fr.subscribe = &q;
-    q.name = (char *)name;
-    q.credit = 100;
-    q.start_case = HUDDLE__SUBSCRIBE__START_FROM_START;
-    q.from_start = 1;
-    flt.n_kinds = n_kinds;
-    flt.kinds = (Huddle__EventKind *)kinds;
-    q.filter = &flt;
-    send_frame(f, rid, &fr);
-    broker_commit(f->b);
-    Huddle__Frame *r = expect(f, rid, HUDDLE__FRAME__BODY_SUBSCRIBED);
-    codec_frame_free(&r);
-}
-
-/* The next event delivered to rid (the caller frees the frame), or NULL. */
-static inline Huddle__Frame *next_delivery(fx_t *f, const char *rid)
-{
-    Huddle__Frame *fr = take(f, rid);
-    if (fr && fr->body_case != HUDDLE__FRAME__BODY_DELIVER)
-        fail_msg("expected a Deliver for %s, got body %d", rid, fr->body_case);
-    return fr;
 }
 
 #endif
