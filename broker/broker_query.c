@@ -294,7 +294,7 @@ static int wq_reply(wf_query_t *wq, Huddle__Answer *ans, size_t entries, const c
     wq_host_t *h = wq->host;
     uint64_t first = 0;
     uint32_t count = (uint32_t)entries;
-    if (n_patients == 0 && audit_answer(h->b, h->s, wq->q, "", first, 0, what, r) != 0)
+    if (n_patients == 0 && audit_answer(h->b, h->s, wq->q, "", first, count, what, r) != 0)
         return -1;
     for (size_t i = 0; i < n_patients; i++)
         if (audit_answer(h->b, h->s, wq->q, patients[i], first, count, what, r) != 0)

@@ -8,6 +8,8 @@
  */
 #include "tu_assessment.h"
 
+#include "assessment_internal.h"
+
 typedef struct {
     char p1[NHS_NUMBER_BUF], p2[NHS_NUMBER_BUF], p3[NHS_NUMBER_BUF];
     char a1[WF_ID_MAX], a2[WF_ID_MAX], a3[WF_ID_MAX], a4[WF_ID_MAX];
@@ -170,8 +172,9 @@ static void test_assessments_paged_and_audited(void **state)
     assert_int_equal(l->assessments[0]->state, AS(AWAITING_RESPONSE));
     assert_int_equal(l->assessments[0]->deadline_ms, T0 + 27 * HOUR_MS);
     codec_frame_free(&r);
-    /* each patient audited once, though two of the answer's assessments are p1's */
-    assert_int_equal(audited(f, HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_QUERY, w.p1, "assessments"), 1);
+    /* each patient audited once, though two of the answer's assessments are p1's; the
+     * record counts the answer's entries */
+    assert_int_equal(audited(f, HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_QUERY, w.p1, "assessments, 3 entries"), 1);
     assert_int_equal(audited(f, HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_QUERY, w.p3, "assessments"), 1);
     assert_int_equal(audited(f, HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_QUERY, w.p2, "assessments"), 0);
 
@@ -224,8 +227,10 @@ static void test_decline_counts(void **state)
     /* RXH: one incomplete of three; RYJ: one decline for capacity of one */
     read_counts(f, "hub", "", "", got, sizeof got);
     assert_string_equal(got, "RXH:1/1/3 RYJ:0/1/1");
+    assert_int_equal(audited(f, HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_QUERY, NULL, "decline counts, 2 entries"), 1);
     read_counts(f, "ops", "RYJ", "", got, sizeof got);
     assert_string_equal(got, "RYJ:0/1/1");
+    assert_int_equal(audited(f, HUDDLE__AUDIT_PURPOSE__AUDIT_PURPOSE_QUERY, NULL, "decline counts, 1 entry"), 1);
     read_counts(f, "taj", "RX1", "", got, sizeof got); /* an organisation with no assessments */
     assert_string_equal(got, "");
     /* RYJ's assessor's next two assessments are declined as incomplete: it comes first */
@@ -254,12 +259,76 @@ static void test_decline_counts(void **state)
     expect_refused(f, "vn", &q, CODE(FORBIDDEN), "query.kind");
 }
 
+static int count_key(const store_val_t *key, const store_val_t *val, void *arg)
+{
+    (void)key, (void)val;
+    ++*(unsigned *)arg;
+    return 0;
+}
+
+/* How many keys of the index table start with owner \0. */
+static unsigned index_count(fx_t *f, store_table_t t, const char *owner)
+{
+    broker_commit(f->b);
+    uint8_t prefix[ASSESSMENT_INDEX_KEY_MAX];
+    size_t plen = assessment_index_key(prefix, owner, 0);
+    store_txn_t *r;
+    assert_int_equal(store_read_begin(f->store, &r), STORE_OK);
+    unsigned n = 0;
+    assert_true(store_scan(r, t, prefix, plen, plen, count_key, &n) >= 0);
+    store_txn_end(&r);
+    return n;
+}
+
+static uint64_t assessments_open(fx_t *f)
+{
+    Huddle__Query q = HUDDLE__QUERY__INIT;
+    q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_STATS;
+    Huddle__Frame *r = query_as(f, "ops", &q);
+    assert_int_equal(r->body_case, HUDDLE__FRAME__BODY_ANSWER);
+    uint64_t n = r->answer->stats->assessments_open;
+    codec_frame_free(&r);
+    return n;
+}
+
+/* Each submission is indexed by provider, episode and assessor organisation; the open
+ * set (Stats.assessments_open) holds those awaiting an answer or information. */
+static void test_indexes_and_open_count(void **state)
+{
+    fx_t *f = *state;
+    world_t w;
+    world(f, &w);
+    assert_int_equal(index_count(f, STORE_ASSESSMENT_BY_ASSESSOR, "RXH"), 3);
+    assert_int_equal(index_count(f, STORE_ASSESSMENT_BY_ASSESSOR, "RYJ"), 1);
+    assert_int_equal(index_count(f, STORE_ASSESSMENT_BY_PROVIDER, "VN123"), 3);
+    assert_int_equal(index_count(f, STORE_ASSESSMENT_BY_EPISODE, "RXH:E1"), 2);
+    assert_int_equal(assessments_open(f), 2); /* A2 and A4; A1 and A3 declined */
+    /* a question keeps it open, the answer to it too; an acceptance settles it */
+    Huddle__AssessmentResponse resp = response(w.a4, ANSWER(REQUEST_INFO), 0);
+    accepted(f, "vn", publish_response(f, "vn", "q4", &resp));
+    assert_int_equal(assessments_open(f), 2);
+    accepted(f, "ta", publish_info(f, "ta", "i4", w.a4, "Healing; chart attached to the record"));
+    assert_int_equal(assessments_open(f), 2);
+    resp = response(w.a4, ANSWER(ACCEPT), 0);
+    accepted(f, "vn", publish_response(f, "vn", "y4", &resp));
+    assert_int_equal(assessments_open(f), 1);
+    /* a discharge closes the episode's waiting assessment */
+    hub_update(f, "hub", "RXH:E2", w.p2, EP(DISCHARGED));
+    assert_int_equal(assessments_open(f), 0);
+    /* an assessor's and a hub's lists read the indexes: still whole */
+    char want[128];
+    snprintf(want, sizeof want, "%s %s %s", w.a4, w.a2, w.a1);
+    expect_ids(f, "ta", "", "", want);
+    expect_ids(f, "hub", "", "", want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_assessments_scoped_to_the_asker, setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_assessments_paged_and_audited, setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_decline_counts, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_indexes_and_open_count, setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("assessment_query", tests, NULL, NULL);
 }
