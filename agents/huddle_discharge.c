@@ -212,9 +212,9 @@ static int cmd_feed(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, 
     char err[EPISODE_CSV_ERR_LEN];
     unsigned long updated = 0, duplicates = 0, refused = 0, bad_rows = 0;
     int rc = episode_csv_open(&csv, fp, name, hd_time_now_ms(), err, sizeof err);
-    if (rc != EPISODE_CSV_OK) {
-        fprintf(stderr, "%s\n", err[0] ? err : episode_csv_strerror(rc));
-        rc = rc == EPISODE_CSV_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
+    if (rc != CSV_TABLE_OK) {
+        fprintf(stderr, "%s\n", err[0] ? err : csv_table_strerror(rc));
+        rc = rc == CSV_TABLE_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
         goto done;
     }
     agent_cli_catch_signals();
@@ -225,15 +225,15 @@ static int cmd_feed(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, 
     episode_csv_row_t row;
     while (!agent_cli_interrupted() && rc != AGENT_CLI_USAGE) {
         int r = episode_csv_next(csv, &row, err, sizeof err);
-        if (r == EPISODE_CSV_END)
+        if (r == CSV_TABLE_END)
             break;
-        if (r == EPISODE_CSV_EROW) {
+        if (r == CSV_TABLE_EROW) {
             fprintf(stderr, "%s\n", err);
             bad_rows++;
             continue;
         }
-        if (r != EPISODE_CSV_OK) {
-            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, name, episode_csv_strerror(r));
+        if (r != CSV_TABLE_OK) {
+            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, name, csv_table_strerror(r));
             rc = AGENT_CLI_USAGE;
             break;
         }

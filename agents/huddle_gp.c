@@ -214,13 +214,13 @@ static int fill(submit_t *s, gp_csv_t *csv, bool *eof, bool *io)
         while (slot->live)
             slot++;
         int rc = gp_csv_next(csv, &slot->row, err, sizeof err);
-        if (rc == GP_CSV_END) {
+        if (rc == CSV_TABLE_END) {
             *eof = true;
-        } else if (rc == GP_CSV_EROW) {
+        } else if (rc == CSV_TABLE_EROW) {
             fprintf(stderr, "%s\n", err);
             s->bad++;
-        } else if (rc != GP_CSV_OK) {
-            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, s->file, gp_csv_strerror(rc));
+        } else if (rc != CSV_TABLE_OK) {
+            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, s->file, csv_table_strerror(rc));
             *eof = *io = true;
             return -1;
         } else {
@@ -298,9 +298,9 @@ static int cmd_submit(const agent_cli_command_t *cmd, hd_client_t *c, void *opts
     gp_csv_t *csv = NULL;
     submit_t s = {.file = name, .quiet = o->quiet, .window = (size_t)o->window};
     char err[GP_CSV_ERR_LEN];
-    if ((rc = gp_csv_open(&csv, fp, name, err, sizeof err)) != GP_CSV_OK) {
-        fprintf(stderr, "%s\n", err[0] ? err : gp_csv_strerror(rc));
-        rc = rc == GP_CSV_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
+    if ((rc = gp_csv_open(&csv, fp, name, err, sizeof err)) != CSV_TABLE_OK) {
+        fprintf(stderr, "%s\n", err[0] ? err : csv_table_strerror(rc));
+        rc = rc == CSV_TABLE_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
         goto done;
     }
     agent_cli_catch_signals();
