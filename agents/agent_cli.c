@@ -3,12 +3,15 @@
  */
 #include "agent_cli.h"
 
-#include <stdbool.h>
+#include <assert.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zmq.h>
 
+#include "event_fmt.h"
 #include "keyfile.h"
 
 #define PATH_LEN 4096
@@ -171,4 +174,177 @@ void agent_cli_env_help(FILE *out)
                  "started with --insecure-dev accepts.\n"
                  "\nExit status: 0 done, 1 the broker refused (or the input had bad rows), 2 bad usage or no\n"
                  "session with the broker.\n");
+}
+
+int agent_cli_bad(const char *program, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", program);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return AGENT_CLI_USAGE;
+}
+
+int agent_cli_message_id(const char *program, const char *id)
+{
+    if (id && (!*id || strlen(id) > HD_CLIENT_ID_MAX))
+        return agent_cli_bad(program, "--message-id is 1-%d characters", HD_CLIENT_ID_MAX);
+    return 0;
+}
+
+int agent_cli_role(hd_client_t *c, const char *program, Huddle__Role role, const char *what, const char *why)
+{
+    const hd_welcome_t *w = hd_client_welcome(c);
+    if (w->role == role)
+        return 0;
+    fprintf(stderr, "%s: agent %s is not %s (its role is %s)%s\n", program, w->agent_id, what,
+            event_fmt_enum(&huddle__role__descriptor, (int)w->role), why);
+    return AGENT_CLI_USAGE;
+}
+
+/* ---- signals ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted++;
+}
+
+void agent_cli_catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int agent_cli_interrupted(void)
+{
+    return (int)interrupted;
+}
+
+/* ---- the programs' mains ------------------------------------------------------------- */
+
+void agent_cli_usage(const agent_cli_program_t *p, FILE *out)
+{
+    fprintf(out, "usage: %s COMMAND %s[OPTIONS]\n\n%s\n\nCommands:\n", p->name,
+            p->flags & AGENT_CLI_WORDS_LAST ? "" : "[ARGS] ", p->about);
+    for (size_t i = 0; i < p->n_commands; i++)
+        fprintf(out, "  %-*s %-*s %s\n", p->name_width, p->commands[i].name, p->args_width, p->commands[i].args,
+                p->commands[i].summary);
+    fprintf(out, "  %-*s %-*s %s\n", p->name_width, "help", p->args_width, "COMMAND", "show a command's options");
+    fprintf(out, "\n`%s COMMAND --help` shows a command's options%s.\n", p->name, p->see_also);
+}
+
+void agent_cli_command_usage(const agent_cli_program_t *p, const agent_cli_command_t *cmd, FILE *out)
+{
+    const char *space = cmd->args[0] ? " " : "";
+    if (p->flags & AGENT_CLI_WORDS_LAST)
+        fprintf(out, "usage: %s %s [OPTIONS]%s%s\n", p->name, cmd->name, space, cmd->args);
+    else
+        fprintf(out, "usage: %s %s%s%s [OPTIONS]\n", p->name, cmd->name, space, cmd->args);
+    fprintf(out, "\n%s\n\nOptions:\n", cmd->what);
+    options_usage(out, cmd->rows, cmd->n_rows, p->option_width);
+    if (cmd->more_help)
+        cmd->more_help(out);
+    agent_cli_env_help(out);
+}
+
+/* The words missing from a command line: what the command needs. */
+static void words_missing(const agent_cli_program_t *p, const agent_cli_command_t *cmd)
+{
+    if (p->flags & AGENT_CLI_WORDS_LAST)
+        fprintf(stderr, "%s: %s needs %s\n`%s %s --help` for the options\n", p->name, cmd->name, cmd->args, p->name,
+                cmd->name);
+    else
+        fprintf(stderr, "%s: usage: %s %s %s [OPTIONS]\n", p->name, p->name, cmd->name, cmd->args);
+}
+
+/* Opens the program's session for a command: 0 with *c, 0 with *c NULL when stopped
+ * while connecting (AGENT_CLI_SIGNALS), or an exit status. */
+static int open_session(const agent_cli_program_t *p, const agent_cli_conn_t *conn, hd_client_t **c)
+{
+    if (p->flags & AGENT_CLI_SIGNALS)
+        agent_cli_catch_signals();
+    int rc = agent_cli_connect(conn, p->name, p->name, c);
+    if (rc)
+        return p->flags & AGENT_CLI_SIGNALS && interrupted ? AGENT_CLI_OK : rc;
+    if (p->role && (rc = agent_cli_role(*c, p->name, p->role, p->role_name, "")) != 0)
+        hd_client_destroy(c);
+    return rc;
+}
+
+/* One command: its options and words read into opts and words, checked, then run. */
+static int run(const agent_cli_program_t *p, const agent_cli_command_t *cmd, char **argv, void *opts,
+               const bool *help, const agent_cli_conn_t *conn)
+{
+    char *words[AGENT_CLI_MAX_WORDS];
+    size_t n_words = 0;
+    assert(cmd->min_words <= cmd->max_words && cmd->max_words <= AGENT_CLI_MAX_WORDS);
+    if (options_parse(cmd->rows, cmd->n_rows, argv, opts, cmd->name, words, cmd->max_words, &n_words)) {
+        if (p->flags & AGENT_CLI_WORDS_REMIND && !*help && n_words < cmd->min_words)
+            fprintf(stderr, "%s: %s needs %s\n", p->name, cmd->name, cmd->args);
+        fprintf(stderr, "`%s %s --help` for the options\n", p->name, cmd->name);
+        return AGENT_CLI_USAGE;
+    }
+    if (*help) {
+        agent_cli_command_usage(p, cmd, stdout);
+        return AGENT_CLI_OK;
+    }
+    if (n_words < cmd->min_words) {
+        words_missing(p, cmd);
+        return AGENT_CLI_USAGE;
+    }
+    int rc = p->check ? p->check(cmd, opts) : 0;
+    if (rc == 0 && cmd->check)
+        rc = cmd->check(cmd, opts, words, n_words);
+    hd_client_t *c = NULL;
+    if (rc == 0 && p->flags & AGENT_CLI_SESSION) {
+        rc = open_session(p, conn, &c);
+        if (rc == 0 && !c)
+            return AGENT_CLI_OK;
+    }
+    if (rc == 0)
+        rc = cmd->run(cmd, c, opts, words, n_words);
+    hd_client_destroy(&c);
+    return rc;
+}
+
+int agent_cli_main(const agent_cli_program_t *p, int argc, char **argv, void *opts, const bool *help,
+                   agent_cli_conn_t *conn)
+{
+    options_set_program(p->name);
+    agent_cli_conn_defaults(conn);
+    if (argc < 2) {
+        agent_cli_usage(p, stderr);
+        return AGENT_CLI_USAGE;
+    }
+    const char *name = argv[1];
+    bool asked = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
+    if (asked && argc > 2)
+        name = argv[2];
+    for (size_t i = 0; i < p->n_commands; i++) {
+        if (strcmp(name, p->commands[i].name))
+            continue;
+        if (asked) {
+            agent_cli_command_usage(p, &p->commands[i], stdout);
+            return AGENT_CLI_OK;
+        }
+        return run(p, &p->commands[i], argv + 2, opts, help, conn);
+    }
+    if (asked && argc == 2) {
+        agent_cli_usage(p, stdout);
+        return AGENT_CLI_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("%s %s\n", p->name, HD_CLIENT_VERSION);
+        return AGENT_CLI_OK;
+    }
+    fprintf(stderr, "%s: unknown command '%s'\n", p->name, name);
+    agent_cli_usage(p, stderr);
+    return AGENT_CLI_USAGE;
 }

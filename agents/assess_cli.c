@@ -95,7 +95,7 @@ void assess_cli_filter(assess_cli_list_t *l, bool (*keep)(const Huddle__Assessme
 }
 
 int assess_cli_listen(hd_client_t *c, const char *program, const char *name, const Huddle__Filter *filter,
-                      bool new_only, bool once, bool json, unsigned flags, volatile sig_atomic_t *stop)
+                      bool new_only, bool once, bool json, unsigned flags)
 {
     hd_subscribed_t sd;
     int rc = hd_client_subscribe(c, name, filter, 0, !new_only, &sd);
@@ -111,7 +111,7 @@ int assess_cli_listen(hd_client_t *c, const char *program, const char *name, con
     }
     fprintf(stderr, "%s: %s subscription %s after seq %" PRIu64 "%s\n", program, sd.created ? "created" : "resumed",
             name, sd.resume_from_seq, once ? "" : "; Ctrl-C stops");
-    while (!*stop) {
+    while (!agent_cli_interrupted()) {
         hd_delivery_t d;
         rc = hd_client_next(c, 1000, &d);
         if (rc == HD_CLIENT_ETIMEOUT && once)

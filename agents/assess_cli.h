@@ -11,7 +11,6 @@
 #ifndef HUDDLE_ASSESS_CLI_H
 #define HUDDLE_ASSESS_CLI_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,9 +37,9 @@ void assess_cli_filter(assess_cli_list_t *l, bool (*keep)(const Huddle__Assessme
 
 /* Attaches the durable subscription name with filter (new: from the log's start unless
  * new_only) and prints each delivery (assess_fmt_line, or JSON), acknowledging it once
- * printed; until *stop is set, or, with once, no delivery came for a second. 0, or an
- * exit status. */
+ * printed; until SIGINT or SIGTERM (agent_cli_catch_signals), or, with once, no
+ * delivery came for a second. 0, or an exit status. */
 int assess_cli_listen(hd_client_t *c, const char *program, const char *name, const Huddle__Filter *filter,
-                      bool new_only, bool once, bool json, unsigned flags, volatile sig_atomic_t *stop);
+                      bool new_only, bool once, bool json, unsigned flags);
 
 #endif

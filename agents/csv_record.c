@@ -4,8 +4,10 @@
  */
 #include "csv_record.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,4 +302,115 @@ size_t csv_trimmed(const char *s, char *out, size_t out_len)
     memcpy(out, s, n);
     out[n] = '\0';
     return n;
+}
+
+/* ---- a table ------------------------------------------------------------------------ */
+
+static int io_code(int rc)
+{
+    return rc == CSV_RECORD_EIO ? CSV_TABLE_EIO : CSV_TABLE_ENOMEM;
+}
+
+static int column_named(const csv_columns_t *cols, const char *s, size_t n)
+{
+    for (int k = 0; k < cols->n; k++) {
+        const char *name = cols->name(k);
+        if (strlen(name) == n && !strncasecmp(name, s, n))
+            return k;
+    }
+    return -1;
+}
+
+static int read_header(csv_table_t *t, const csv_columns_t *cols, csv_problems_t *p)
+{
+    int rc = csv_record_next(t->rec);
+    p->line = csv_record_line(t->rec);
+    if (rc < 0)
+        return io_code(rc);
+    if (rc == 0) {
+        csv_problem(p, "header", "the file is empty; the first line names the columns: %s", cols->header);
+        return CSV_TABLE_EHEADER;
+    }
+    size_t n_fields = csv_record_count(t->rec);
+    if (n_fields > CSV_RECORD_MAX_FIELDS) {
+        csv_problem(p, "header", "%zu columns, at most %d", n_fields, CSV_RECORD_MAX_FIELDS);
+        return CSV_TABLE_EHEADER;
+    }
+    t->n_fields = n_fields;
+    char unknown[512] = "";
+    size_t n_unknown = 0;
+    for (size_t f = 0; f < n_fields; f++) {
+        char s[CSV_RECORD_FIELD_MAX + 1];
+        size_t n = csv_trimmed(csv_record_field(t->rec, f), s, sizeof s);
+        int k = column_named(cols, s, n);
+        if (csv_record_problem(t->rec, f)[0])
+            csv_problem(p, "header", "column %zu: %s", f + 1, csv_record_problem(t->rec, f));
+        else if (n == 0)
+            csv_problem(p, "header", "column %zu has no name", f + 1);
+        else if (k < 0) {
+            size_t used = strlen(unknown);
+            snprintf(unknown + used, sizeof unknown - used, "%s'%.*s'", n_unknown++ ? ", " : "",
+                     (int)(n > 64 ? 64 : n), s);
+        } else if (t->field_of[k] >= 0)
+            csv_problem(p, "header", "column '%s' appears twice", cols->name(k));
+        else
+            t->field_of[k] = (int)f;
+    }
+    if (n_unknown)
+        csv_problem(p, "header", "unknown column%s %s; the columns are %s", n_unknown > 1 ? "s" : "", unknown,
+                    cols->header);
+    cols->missing(t, p);
+    return p->n ? CSV_TABLE_EHEADER : CSV_TABLE_OK;
+}
+
+int csv_table_open(csv_table_t *t, FILE *fp, const char *name, const csv_columns_t *cols, char *err,
+                   size_t err_len)
+{
+    assert(cols->n <= CSV_TABLE_MAX_COLUMNS);
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    for (int k = 0; k < CSV_TABLE_MAX_COLUMNS; k++)
+        t->field_of[k] = -1;
+    csv_problems_t p;
+    csv_problems_init(&p, err, err_len, name, 1);
+    int rc = csv_record_open(&t->rec, fp);
+    if (rc == CSV_RECORD_EBOM) {
+        csv_problem(&p, "header", "not UTF-8 text");
+        return CSV_TABLE_EHEADER;
+    }
+    return rc == CSV_RECORD_OK ? read_header(t, cols, &p) : CSV_TABLE_ENOMEM;
+}
+
+void csv_table_close(csv_table_t *t)
+{
+    csv_record_destroy(&t->rec);
+}
+
+int csv_table_next(csv_table_t *t, csv_problems_t *p, char *err, size_t err_len)
+{
+    if (err_len)
+        err[0] = '\0';
+    int rc = csv_record_next(t->rec);
+    if (rc <= 0)
+        return rc == 0 ? CSV_TABLE_END : io_code(rc);
+    csv_problems_init(p, err, err_len, t->name, csv_record_line(t->rec));
+    size_t n_fields = csv_record_count(t->rec);
+    if (n_fields != t->n_fields) {
+        csv_problem(p, "row", "%zu fields where the header has %zu", n_fields, t->n_fields);
+        return CSV_TABLE_EROW;
+    }
+    return CSV_TABLE_OK;
+}
+
+const char *csv_table_strerror(int code)
+{
+    switch (code) {
+    case CSV_TABLE_OK: return "ok";
+    case CSV_TABLE_END: return "no more rows";
+    case CSV_TABLE_EROW: return "bad row";
+    case CSV_TABLE_EHEADER: return "no usable header";
+    case CSV_TABLE_EIO: return "the file could not be read";
+    case CSV_TABLE_ENOMEM: return "out of memory";
+    default: return "unknown error";
+    }
 }

@@ -4,12 +4,14 @@
  * may hold commas, line breaks and doubled quotes; records end in CRLF or LF), a
  * UTF-8 byte-order mark skipped, blank lines skipped, each record named by the line it
  * starts on; plus the "FILE:LINE: field: reason" sentences every reader writes about a
- * bad row, and the small text checks they share.
+ * bad row, the small text checks they share, and csv_table: the file read as a header
+ * naming the reader's columns in any order, then rows of as many fields, with the codes
+ * every reader answers.
  *
  * Owns the structure of a file only: which record, which fields, the first structural
- * problem of each field (a quote out of place, an unclosed quote, a field too long).
- * Never knows what a column means, never prints, and never puts a field's value into
- * a problem it finds itself.
+ * problem of each field (a quote out of place, an unclosed quote, a field too long),
+ * which field holds which column. Never knows what a column means, never prints, and
+ * never puts a field's value into a problem it finds itself.
  */
 #ifndef HUDDLE_CSV_RECORD_H
 #define HUDDLE_CSV_RECORD_H
@@ -82,5 +84,55 @@ bool csv_valid_utf8(const char *s);
 /* s with the spaces at both ends removed, into out (out_len bytes with the NUL):
  * the bytes kept, or (size_t)-1 if they do not fit. */
 size_t csv_trimmed(const char *s, char *out, size_t out_len);
+
+/* ---- a table: a header, then rows ------------------------------------------------- */
+
+#define CSV_TABLE_MAX_COLUMNS 32 /* columns a reader may know */
+
+/* What csv_table and the readers built on it answer for the header and each row. */
+typedef enum {
+    CSV_TABLE_OK = 0,       /* a good row (or header) */
+    CSV_TABLE_END = 1,      /* no more rows */
+    CSV_TABLE_EROW = -1,    /* a bad row, skipped; the next call reads on */
+    CSV_TABLE_EHEADER = -2, /* no usable header: nothing can be read */
+    CSV_TABLE_EIO = -3,     /* the file could not be read */
+    CSV_TABLE_ENOMEM = -4,
+} csv_table_err_t;
+
+/* A file read as a table of the reader's columns. */
+typedef struct {
+    csv_record_t *rec;
+    const char *name;                    /* the file's name in the problems (borrowed) */
+    size_t n_fields;                     /* the header's fields: every row must have as many */
+    int field_of[CSV_TABLE_MAX_COLUMNS]; /* the field holding each column, or -1 when absent */
+} csv_table_t;
+
+/* The reader's columns: n of them, column k named name(k). missing(t, p) tells p of
+ * each column (or choice of columns) that must be in the header and is not. */
+typedef struct {
+    int n;                      /* at most CSV_TABLE_MAX_COLUMNS */
+    const char *(*name)(int k); /* as the header spells it */
+    const char *header;         /* every column, as a generator writes them, for the problems */
+    void (*missing)(const csv_table_t *t, csv_problems_t *p);
+} csv_columns_t;
+
+/* Starts reading fp (borrowed; the caller closes it) as the file name (borrowed) and
+ * reads its header, in which the columns may come in any order and case, spaces
+ * trimmed: CSV_TABLE_OK, or CSV_TABLE_EHEADER with err saying why ("FILE:LINE:
+ * header: reason", a line per problem: not UTF-8, empty, an unknown, unnamed or
+ * repeated column, one missing), CSV_TABLE_EIO or CSV_TABLE_ENOMEM. Close t with
+ * csv_table_close whatever it answers. */
+int csv_table_open(csv_table_t *t, FILE *fp, const char *name, const csv_columns_t *cols, char *err,
+                   size_t err_len);
+
+void csv_table_close(csv_table_t *t);
+
+/* The next row's record: CSV_TABLE_OK with p started on it (err, err_len: for the
+ * problems of its fields, "" until one is told), CSV_TABLE_END, CSV_TABLE_EROW (not as
+ * many fields as the header: said in err), CSV_TABLE_EIO or CSV_TABLE_ENOMEM. */
+int csv_table_next(csv_table_t *t, csv_problems_t *p, char *err, size_t err_len);
+
+/* A short description of a code. */
+const char *csv_table_strerror(int code);
 
 #endif

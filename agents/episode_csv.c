@@ -1,13 +1,12 @@
 /*
- * episode_csv — see episode_csv.h. csv_record's records, then one discharge_args
- * setter per column, then discharge_args' rules between fields.
+ * episode_csv — see episode_csv.h. csv_record's table (the records under a header),
+ * then one discharge_args setter per column, then discharge_args' rules between fields.
  */
 #include "episode_csv.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "csv_record.h"
 
@@ -36,107 +35,48 @@ static const column_t columns[DISCHARGE_F_N] = {
 };
 
 struct episode_csv {
-    csv_record_t *rec;
-    const char *name;
-    const char *hospital;        /* the hub's; NULL = not known yet */
+    csv_table_t t;
+    const char *hospital; /* the hub's; NULL = not known yet */
     int64_t now_ms;
-    size_t n_header;
-    int field_of[DISCHARGE_F_N]; /* the record field holding each column, or -1 */
 };
 
-static int column_named(const char *s, size_t n)
+static const char *column_name(int k)
 {
-    for (int k = 0; k < DISCHARGE_F_N; k++) {
-        const char *name = discharge_args_column(columns[k].field);
-        if (strlen(name) == n && !strncasecmp(name, s, n))
-            return k;
-    }
-    return -1;
+    return discharge_args_column(columns[k].field);
 }
 
-static int io_code(int rc)
+static void missing_columns(const csv_table_t *t, csv_problems_t *p)
 {
-    return rc == CSV_RECORD_EIO ? EPISODE_CSV_EIO : EPISODE_CSV_ENOMEM;
+    for (int k = 0; k < DISCHARGE_F_N; k++)
+        if (columns[k].required && t->field_of[k] < 0)
+            csv_problem(p, "header", "no %s column", column_name(k));
 }
 
-static int read_header(episode_csv_t *r, csv_problems_t *p)
-{
-    int rc = csv_record_next(r->rec);
-    p->line = csv_record_line(r->rec);
-    if (rc < 0)
-        return io_code(rc);
-    if (rc == 0) {
-        csv_problem(p, "header", "the file is empty; the first line names the columns: %s", EPISODE_CSV_HEADER);
-        return EPISODE_CSV_EHEADER;
-    }
-    for (int k = 0; k < DISCHARGE_F_N; k++)
-        r->field_of[k] = -1;
-    size_t n_fields = csv_record_count(r->rec);
-    if (n_fields > CSV_RECORD_MAX_FIELDS) {
-        csv_problem(p, "header", "%zu columns, at most %d", n_fields, CSV_RECORD_MAX_FIELDS);
-        return EPISODE_CSV_EHEADER;
-    }
-    r->n_header = n_fields;
-    char unknown[512] = "";
-    size_t n_unknown = 0;
-    for (size_t f = 0; f < n_fields; f++) {
-        char s[CSV_RECORD_FIELD_MAX + 1];
-        size_t n = csv_trimmed(csv_record_field(r->rec, f), s, sizeof s);
-        int k = column_named(s, n);
-        if (csv_record_problem(r->rec, f)[0])
-            csv_problem(p, "header", "column %zu: %s", f + 1, csv_record_problem(r->rec, f));
-        else if (n == 0)
-            csv_problem(p, "header", "column %zu has no name", f + 1);
-        else if (k < 0) {
-            size_t used = strlen(unknown);
-            snprintf(unknown + used, sizeof unknown - used, "%s'%.*s'", n_unknown++ ? ", " : "",
-                     (int)(n > 64 ? 64 : n), s);
-        } else if (r->field_of[k] >= 0)
-            csv_problem(p, "header", "column '%s' appears twice", discharge_args_column(columns[k].field));
-        else
-            r->field_of[k] = (int)f;
-    }
-    if (n_unknown)
-        csv_problem(p, "header", "unknown column%s %s; the columns are %s", n_unknown > 1 ? "s" : "", unknown,
-                    EPISODE_CSV_HEADER);
-    for (int k = 0; k < DISCHARGE_F_N; k++)
-        if (columns[k].required && r->field_of[k] < 0)
-            csv_problem(p, "header", "no %s column", discharge_args_column(columns[k].field));
-    return p->n ? EPISODE_CSV_EHEADER : EPISODE_CSV_OK;
-}
+static const csv_columns_t table_columns = {DISCHARGE_F_N, column_name, EPISODE_CSV_HEADER, missing_columns};
 
 int episode_csv_open(episode_csv_t **out, FILE *fp, const char *name, int64_t now_ms, char *err, size_t err_len)
 {
     *out = NULL;
-    csv_problems_t p;
-    csv_problems_init(&p, err, err_len, name, 1);
+    if (err_len)
+        err[0] = '\0';
     episode_csv_t *r = calloc(1, sizeof *r);
     if (!r)
-        return EPISODE_CSV_ENOMEM;
-    r->name = name;
+        return CSV_TABLE_ENOMEM;
     r->now_ms = now_ms;
-    int rc = csv_record_open(&r->rec, fp);
-    if (rc == CSV_RECORD_EBOM) {
-        csv_problem(&p, "header", "not UTF-8 text");
-        rc = EPISODE_CSV_EHEADER;
-    } else if (rc == CSV_RECORD_OK) {
-        rc = read_header(r, &p);
-    } else {
-        rc = EPISODE_CSV_ENOMEM;
-    }
+    int rc = csv_table_open(&r->t, fp, name, &table_columns, err, err_len);
     if (rc) {
         episode_csv_destroy(&r);
         return rc;
     }
     *out = r;
-    return EPISODE_CSV_OK;
+    return CSV_TABLE_OK;
 }
 
 void episode_csv_destroy(episode_csv_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    csv_record_destroy(&(*self_p)->rec);
+    csv_table_close(&(*self_p)->t);
     free(*self_p);
     *self_p = NULL;
 }
@@ -153,30 +93,22 @@ static void on_problem(void *ctx, discharge_field_t f, const char *why)
 
 int episode_csv_next(episode_csv_t *self, episode_csv_row_t *row, char *err, size_t err_len)
 {
-    if (err_len)
-        err[0] = '\0';
-    int rc = csv_record_next(self->rec);
-    if (rc <= 0)
-        return rc == 0 ? EPISODE_CSV_END : io_code(rc);
-    memset(row, 0, sizeof *row);
-    row->line = csv_record_line(self->rec);
     csv_problems_t p;
-    csv_problems_init(&p, err, err_len, self->name, row->line);
-    size_t n_fields = csv_record_count(self->rec);
-    if (n_fields != self->n_header) {
-        csv_problem(&p, "row", "%zu fields where the header has %zu", n_fields, self->n_header);
-        return EPISODE_CSV_EROW;
-    }
+    int rc = csv_table_next(&self->t, &p, err, err_len);
+    if (rc)
+        return rc;
+    memset(row, 0, sizeof *row);
+    row->line = p.line;
     for (int k = 0; k < DISCHARGE_F_N; k++) {
-        int f = self->field_of[k];
+        int f = self->t.field_of[k];
         if (f < 0)
             continue;
         const char *name = discharge_args_column(columns[k].field);
-        const char *structural = csv_record_problem(self->rec, (size_t)f);
+        const char *structural = csv_record_problem(self->t.rec, (size_t)f);
         char why[DISCHARGE_WHY_LEN];
         if (structural[0]) {
             csv_problem(&p, name, "%s", structural);
-        } else if (discharge_args_set(&row->ep, columns[k].field, csv_record_field(self->rec, (size_t)f), why)) {
+        } else if (discharge_args_set(&row->ep, columns[k].field, csv_record_field(self->t.rec, (size_t)f), why)) {
             csv_problem(&p, name, "%s", why);
         }
     }
@@ -185,24 +117,11 @@ int episode_csv_next(episode_csv_t *self, episode_csv_row_t *row, char *err, siz
         csv_problem(&p, "hospital_ods", "%s is not this hub's hospital (%s)", hosp, self->hospital);
     if (!p.n) /* the rules between fields, once each field is right */
         discharge_args_check(&row->ep, self->now_ms, on_problem, &p);
-    return p.n ? EPISODE_CSV_EROW : EPISODE_CSV_OK;
+    return p.n ? CSV_TABLE_EROW : CSV_TABLE_OK;
 }
 
 void episode_csv_columns_help(FILE *out)
 {
     for (size_t k = 0; k < DISCHARGE_F_N; k++)
         fprintf(out, "  %-25s %s\n", discharge_args_column(columns[k].field), columns[k].help);
-}
-
-const char *episode_csv_strerror(int code)
-{
-    switch (code) {
-    case EPISODE_CSV_OK: return "ok";
-    case EPISODE_CSV_END: return "no more rows";
-    case EPISODE_CSV_EROW: return "bad row";
-    case EPISODE_CSV_EHEADER: return "no usable header";
-    case EPISODE_CSV_EIO: return "the file could not be read";
-    case EPISODE_CSV_ENOMEM: return "out of memory";
-    default: return "unknown error";
-    }
 }

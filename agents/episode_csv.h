@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "csv_record.h"
 #include "discharge_args.h"
 
 #define EPISODE_CSV_ERR_LEN 2048 /* enough for every problem of one row */
@@ -27,15 +28,6 @@
 #define EPISODE_CSV_HEADER                                                                                    \
     "hospital_ods,local_id,nhs_number,ward,admitted_at,criteria_to_reside,discharge_ready_date,pathway,"    \
     "status,delay_reasons,expected_discharge_date,discharged_at,registered_practice_ods"
-
-typedef enum {
-    EPISODE_CSV_OK = 0,       /* a good row */
-    EPISODE_CSV_END = 1,      /* no more rows */
-    EPISODE_CSV_EROW = -1,    /* a bad row, skipped; the next call reads on */
-    EPISODE_CSV_EHEADER = -2, /* no usable header: nothing can be read */
-    EPISODE_CSV_EIO = -3,     /* the file could not be read */
-    EPISODE_CSV_ENOMEM = -4,
-} episode_csv_err_t;
 
 /* One good row. Holds no pointers, so it may be copied. */
 typedef struct {
@@ -46,10 +38,11 @@ typedef struct {
 typedef struct episode_csv episode_csv_t;
 
 /* Starts reading fp (borrowed; the caller closes it), named name in the reasons
- * (borrowed), and reads the header: EPISODE_CSV_EHEADER with err saying why for an
- * unknown, unnamed or repeated column, or one of local_id, nhs_number, admitted_at,
- * status missing. *out is NULL on error. now_ms is the time rows are checked against
- * (an admission may not be in the future). */
+ * (borrowed), and reads the header: CSV_TABLE_OK, or CSV_TABLE_EHEADER with err saying
+ * why for an unknown, unnamed or repeated column, or one of local_id, nhs_number,
+ * admitted_at, status missing; or CSV_TABLE_EIO or CSV_TABLE_ENOMEM. *out is NULL on
+ * error. now_ms is the time rows are checked against (an admission may not be in the
+ * future). */
 int episode_csv_open(episode_csv_t **out, FILE *fp, const char *name, int64_t now_ms, char *err, size_t err_len);
 
 void episode_csv_destroy(episode_csv_t **self_p);
@@ -57,14 +50,12 @@ void episode_csv_destroy(episode_csv_t **self_p);
 /* The hub's hospital (borrowed): a row whose hospital_ods names another is bad. */
 void episode_csv_set_hospital(episode_csv_t *self, const char *hospital_ods);
 
-/* The next row: EPISODE_CSV_OK with *row filled, EPISODE_CSV_END, EPISODE_CSV_EROW
- * with err holding one "FILE:LINE: field: reason" line per problem (newline-separated,
- * no final newline), EPISODE_CSV_EIO or EPISODE_CSV_ENOMEM. */
+/* The next row: CSV_TABLE_OK with *row filled, CSV_TABLE_END, CSV_TABLE_EROW with err
+ * holding one "FILE:LINE: field: reason" line per problem (newline-separated, no final
+ * newline), CSV_TABLE_EIO or CSV_TABLE_ENOMEM. */
 int episode_csv_next(episode_csv_t *self, episode_csv_row_t *row, char *err, size_t err_len);
 
 /* The columns with their meanings, one per line, for --help. */
 void episode_csv_columns_help(FILE *out);
-
-const char *episode_csv_strerror(int code);
 
 #endif

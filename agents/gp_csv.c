@@ -1,7 +1,8 @@
 /*
- * gp_csv — see gp_csv.h. Two layers: csv_record's records (RFC 4180 into
- * NUL-terminated fields, with the first structural problem of each field), then the
- * column table, which types each field and checks it.
+ * gp_csv — see gp_csv.h. Two layers: csv_record's table (RFC 4180 records into
+ * NUL-terminated fields, with the first structural problem of each field, under a
+ * header naming the columns), then the column table, which types each field and
+ * checks it.
  */
 #include "gp_csv.h"
 
@@ -55,11 +56,8 @@ static const column_t columns[N_COLUMNS] = {
 };
 
 struct gp_csv {
-    csv_record_t *rec;
-    const char *name;
-    int year;                /* this year, for birth_year */
-    size_t n_header;         /* fields in the header */
-    int field_of[N_COLUMNS]; /* the field holding each column, or -1 when absent */
+    csv_table_t t;
+    int year; /* this year, for birth_year */
 };
 
 typedef csv_problems_t problems_t;
@@ -67,96 +65,48 @@ typedef csv_problems_t problems_t;
 
 /* ---- the header -------------------------------------------------------------------- */
 
-static int column_named(const char *s, size_t n)
+static const char *column_name(int k)
 {
-    for (int k = 0; k < N_COLUMNS; k++)
-        if (strlen(columns[k].name) == n && !strncasecmp(columns[k].name, s, n))
-            return k;
-    return -1;
+    return columns[k].name;
 }
 
-static int read_header(gp_csv_t *r, problems_t *p)
+static void missing_columns(const csv_table_t *t, problems_t *p)
 {
-    int rc = csv_record_next(r->rec);
-    p->line = csv_record_line(r->rec);
-    if (rc < 0)
-        return rc == CSV_RECORD_EIO ? GP_CSV_EIO : GP_CSV_ENOMEM;
-    if (rc == 0) {
-        problem(p, "header", "the file is empty; the first line names the columns: %s", GP_CSV_HEADER);
-        return GP_CSV_EHEADER;
-    }
-    for (int k = 0; k < N_COLUMNS; k++)
-        r->field_of[k] = -1;
-    size_t n_fields = csv_record_count(r->rec);
-    if (n_fields > CSV_RECORD_MAX_FIELDS) {
-        problem(p, "header", "%zu columns, at most %d", n_fields, CSV_RECORD_MAX_FIELDS);
-        return GP_CSV_EHEADER;
-    }
-    r->n_header = n_fields;
-    char unknown[512] = "";
-    size_t n_unknown = 0;
-    for (size_t f = 0; f < n_fields; f++) {
-        char s[CSV_RECORD_FIELD_MAX + 1];
-        size_t n = csv_trimmed(csv_record_field(r->rec, f), s, sizeof s);
-        int k = column_named(s, n);
-        if (csv_record_problem(r->rec, f)[0])
-            problem(p, "header", "column %zu: %s", f + 1, csv_record_problem(r->rec, f));
-        else if (n == 0)
-            problem(p, "header", "column %zu has no name", f + 1);
-        else if (k < 0) {
-            size_t used = strlen(unknown);
-            snprintf(unknown + used, sizeof unknown - used, "%s'%.*s'", n_unknown++ ? ", " : "", (int)(n > 64 ? 64 : n), s);
-        } else if (r->field_of[k] >= 0)
-            problem(p, "header", "column '%s' appears twice", columns[k].name);
-        else
-            r->field_of[k] = (int)f;
-    }
-    if (n_unknown)
-        problem(p, "header", "unknown column%s %s; the columns are %s", n_unknown > 1 ? "s" : "", unknown,
-                GP_CSV_HEADER);
-    if (r->field_of[C_NHS] < 0)
+    if (t->field_of[C_NHS] < 0)
         problem(p, "header", "no nhs_number column");
-    if (r->field_of[C_REASON] < 0)
+    if (t->field_of[C_REASON] < 0)
         problem(p, "header", "no reason column");
-    if (r->field_of[C_AGE_YEARS] < 0 && r->field_of[C_BIRTH_YEAR] < 0)
+    if (t->field_of[C_AGE_YEARS] < 0 && t->field_of[C_BIRTH_YEAR] < 0)
         problem(p, "header", "no age_years or birth_year column");
-    return p->n ? GP_CSV_EHEADER : GP_CSV_OK;
 }
+
+static const csv_columns_t table_columns = {N_COLUMNS, column_name, GP_CSV_HEADER, missing_columns};
 
 int gp_csv_open(gp_csv_t **out, FILE *fp, const char *name, char *err, size_t err_len)
 {
     *out = NULL;
-    problems_t p;
-    csv_problems_init(&p, err, err_len, name, 1);
+    if (err_len)
+        err[0] = '\0';
     gp_csv_t *r = calloc(1, sizeof *r);
     if (!r)
-        return GP_CSV_ENOMEM;
-    r->name = name;
+        return CSV_TABLE_ENOMEM;
     char today[HD_DATE_LEN];
     hd_date_format(hd_date_from_ms(hd_time_now_ms()), today, sizeof today);
     r->year = atoi(today);
-    int rc = csv_record_open(&r->rec, fp);
-    if (rc == CSV_RECORD_EBOM) {
-        problem(&p, "header", "not UTF-8 text");
-        rc = GP_CSV_EHEADER;
-    } else if (rc == CSV_RECORD_OK) {
-        rc = read_header(r, &p);
-    } else {
-        rc = GP_CSV_ENOMEM;
-    }
+    int rc = csv_table_open(&r->t, fp, name, &table_columns, err, err_len);
     if (rc) {
         gp_csv_destroy(&r);
         return rc;
     }
     *out = r;
-    return GP_CSV_OK;
+    return CSV_TABLE_OK;
 }
 
 void gp_csv_destroy(gp_csv_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    csv_record_destroy(&(*self_p)->rec);
+    csv_table_close(&(*self_p)->t);
     free(*self_p);
     *self_p = NULL;
 }
@@ -265,47 +215,39 @@ static int set_value(gp_csv_t *r, problems_t *p, col_id_t k, const char *s, bool
 
 int gp_csv_next(gp_csv_t *self, gp_csv_row_t *row, char *err, size_t err_len)
 {
-    if (err_len)
-        err[0] = '\0';
-    int rc = csv_record_next(self->rec);
-    if (rc <= 0)
-        return rc == 0 ? GP_CSV_END : rc == CSV_RECORD_EIO ? GP_CSV_EIO : GP_CSV_ENOMEM;
-    memset(row, 0, sizeof *row);
-    row->line = csv_record_line(self->rec);
     problems_t p;
-    csv_problems_init(&p, err, err_len, self->name, row->line);
-    size_t n_fields = csv_record_count(self->rec);
-    if (n_fields != self->n_header) {
-        problem(&p, "row", "%zu fields where the header has %zu", n_fields, self->n_header);
-        return GP_CSV_EROW;
-    }
+    int rc = csv_table_next(&self->t, &p, err, err_len);
+    if (rc)
+        return rc;
+    memset(row, 0, sizeof *row);
+    row->line = p.line;
     bool given[N_COLUMNS] = {false}, bad[N_COLUMNS] = {false};
     for (int k = 0; k < N_COLUMNS; k++) {
-        int f = self->field_of[k];
+        int f = self->t.field_of[k];
         if (f < 0)
             continue;
-        if (csv_record_problem(self->rec, (size_t)f)[0]) {
-            problem(&p, columns[k].name, "%s", csv_record_problem(self->rec, (size_t)f));
+        if (csv_record_problem(self->t.rec, (size_t)f)[0]) {
+            problem(&p, columns[k].name, "%s", csv_record_problem(self->t.rec, (size_t)f));
             bad[k] = true;
             continue;
         }
         char value[CSV_RECORD_FIELD_MAX + 1];
-        csv_trimmed(csv_record_field(self->rec, (size_t)f), value, sizeof value);
+        csv_trimmed(csv_record_field(self->t.rec, (size_t)f), value, sizeof value);
         bad[k] = set_value(self, &p, (col_id_t)k, value, &given[k], row) != 0;
     }
     /* the oneofs: one age, at most one eFI */
     if (given[C_AGE_YEARS] && given[C_BIRTH_YEAR])
         problem(&p, "age_years", "give age_years or birth_year, not both");
     else if (!given[C_AGE_YEARS] && !given[C_BIRTH_YEAR] && !bad[C_AGE_YEARS] && !bad[C_BIRTH_YEAR])
-        problem(&p, self->field_of[C_AGE_YEARS] >= 0 ? "age_years" : "birth_year", "required%s",
-                self->field_of[C_AGE_YEARS] >= 0 && self->field_of[C_BIRTH_YEAR] >= 0 ? " (or birth_year)" : "");
+        problem(&p, self->t.field_of[C_AGE_YEARS] >= 0 ? "age_years" : "birth_year", "required%s",
+                self->t.field_of[C_AGE_YEARS] >= 0 && self->t.field_of[C_BIRTH_YEAR] >= 0 ? " (or birth_year)" : "");
     row->age_case = given[C_BIRTH_YEAR] ? HUDDLE__REFERRAL_SUBMIT__AGE_BIRTH_YEAR : HUDDLE__REFERRAL_SUBMIT__AGE_AGE_YEARS;
     if (given[C_EFI_SCORE] && given[C_EFI_DEFICITS])
         problem(&p, "efi_score", "give efi_score or efi_deficits, not both");
     row->frailty_case = given[C_EFI_SCORE]      ? HUDDLE__REFERRAL_SUBMIT__FRAILTY_EFI_SCORE
                         : given[C_EFI_DEFICITS] ? HUDDLE__REFERRAL_SUBMIT__FRAILTY_EFI_DEFICITS
                                                 : HUDDLE__REFERRAL_SUBMIT__FRAILTY__NOT_SET;
-    return p.n ? GP_CSV_EROW : GP_CSV_OK;
+    return p.n ? CSV_TABLE_EROW : CSV_TABLE_OK;
 }
 
 /* ---- message ids and events ----------------------------------------------------------- */
@@ -397,17 +339,4 @@ void gp_csv_columns_help(FILE *out)
 {
     for (size_t k = 0; k < N_COLUMNS; k++)
         fprintf(out, "  %-25s %s\n", columns[k].name, columns[k].help);
-}
-
-const char *gp_csv_strerror(int code)
-{
-    switch (code) {
-    case GP_CSV_OK: return "ok";
-    case GP_CSV_END: return "no more rows";
-    case GP_CSV_EROW: return "bad row";
-    case GP_CSV_EHEADER: return "no usable header";
-    case GP_CSV_EIO: return "the file could not be read";
-    case GP_CSV_ENOMEM: return "out of memory";
-    default: return "unknown error";
-    }
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "csv_record.h"
 #include "event.pb-c.h"
 #include "nhs.h"
 
@@ -36,15 +37,6 @@
     "nhs_number,age_years,birth_year,long_term_conditions,efi_score,efi_deficits,cost_ratio,"       \
     "emergency_admissions_12m,urgent,safeguarding_concern,lives_alone,carer_under_strain,"            \
     "consent_recorded,reason,referring_clinician"
-
-typedef enum {
-    GP_CSV_OK = 0,       /* a good row */
-    GP_CSV_END = 1,      /* no more rows */
-    GP_CSV_EROW = -1,    /* a bad row, skipped; the next call reads on */
-    GP_CSV_EHEADER = -2, /* no usable header: nothing can be read */
-    GP_CSV_EIO = -3,     /* the file could not be read */
-    GP_CSV_ENOMEM = -4,
-} gp_csv_err_t;
 
 /* One good row, typed. Holds no pointers, so it may be copied. */
 typedef struct {
@@ -67,16 +59,17 @@ typedef struct gp_csv gp_csv_t;
 
 /* Starts reading fp (borrowed; the caller closes it), named name in the reasons
  * (borrowed), and reads the header. A UTF-8 byte-order mark and blank lines before it
- * are skipped. GP_CSV_EHEADER with err saying why ("FILE:LINE: header: unknown column
- * 'postcode'"): an unknown, unnamed or repeated column, nhs_number or reason missing,
- * or neither age column. *out is NULL on error. */
+ * are skipped. CSV_TABLE_OK, or CSV_TABLE_EHEADER with err saying why ("FILE:LINE:
+ * header: unknown column 'postcode'"): an unknown, unnamed or repeated column,
+ * nhs_number or reason missing, or neither age column; or CSV_TABLE_EIO or
+ * CSV_TABLE_ENOMEM. *out is NULL on error. */
 int gp_csv_open(gp_csv_t **out, FILE *fp, const char *name, char *err, size_t err_len);
 
 void gp_csv_destroy(gp_csv_t **self_p);
 
-/* The next row: GP_CSV_OK with *row filled, GP_CSV_END, GP_CSV_EROW with err holding
- * one "FILE:LINE: field: reason" line per problem (newline-separated, no final
- * newline), or GP_CSV_EIO. Blank lines are skipped. */
+/* The next row: CSV_TABLE_OK with *row filled, CSV_TABLE_END, CSV_TABLE_EROW with err
+ * holding one "FILE:LINE: field: reason" line per problem (newline-separated, no final
+ * newline), CSV_TABLE_EIO or CSV_TABLE_ENOMEM. Blank lines are skipped. */
 int gp_csv_next(gp_csv_t *self, gp_csv_row_t *row, char *err, size_t err_len);
 
 /* "gp-<practice>-<16 hex>-<16 hex>": a 64-bit FNV-1a of the practice and NHS number,
@@ -93,8 +86,5 @@ void gp_csv_event(const gp_csv_row_t *row, const char *practice_ods, const char 
 
 /* The columns with their meanings, one per line, for --help. */
 void gp_csv_columns_help(FILE *out);
-
-/* A short description of a code. */
-const char *gp_csv_strerror(int code);
 
 #endif

@@ -11,8 +11,6 @@
  * recorded"; --message-id names one instead.
  */
 #include <inttypes.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,37 +96,7 @@ static const options_row_t listen_rows[] = {
     HELP,
 };
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return AGENT_CLI_USAGE;
-}
+#define bad(...) agent_cli_bad(PROGRAM, __VA_ARGS__)
 
 static unsigned nhs_flags(const ta_opts_t *o)
 {
@@ -136,6 +104,14 @@ static unsigned nhs_flags(const ta_opts_t *o)
 }
 
 /* ---- checks made before connecting ------------------------------------------------ */
+
+/* Every command's checks, before its own. */
+static int check_any(const agent_cli_command_t *cmd, void *opts)
+{
+    (void)cmd;
+    const ta_opts_t *o = opts;
+    return agent_cli_message_id(PROGRAM, o->message_id);
+}
 
 static void submit_args(const ta_opts_t *o, assess_submit_t *s)
 {
@@ -153,9 +129,10 @@ static void submit_args(const ta_opts_t *o, assess_submit_t *s)
         s->needs[i] = o->needs[i];
 }
 
-static int check_submit(const ta_opts_t *o, char **words)
+static int check_submit(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const ta_opts_t *o = opts;
     Huddle__ServiceType t;
     if (assess_args_service(o->service, &t))
         return bad("--service is residential, nursing, home-care or reablement, not '%.32s'", o->service);
@@ -167,15 +144,18 @@ static int check_submit(const ta_opts_t *o, char **words)
     return 0;
 }
 
-static int check_info(const ta_opts_t *o, char **words)
+static int check_info(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
 {
+    (void)cmd, (void)n_words;
+    const ta_opts_t *o = opts;
     char why[ASSESS_WHY_LEN];
     return assess_args_info_check(words[0], o->answer, why) ? bad("%s", why) : 0;
 }
 
-static int check_list(const ta_opts_t *o, char **words)
+static int check_list(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const ta_opts_t *o = opts;
     char why[DISCHARGE_WHY_LEN];
     if (o->episode && discharge_args_episode_id(o->episode, why))
         return bad("--episode: %s", why);
@@ -190,9 +170,10 @@ static void said(const hd_publish_result_t *res, const char *done)
         fprintf(stderr, "%s: already recorded as seq %" PRIu64 ": %s before\n", PROGRAM, res->seq, done);
 }
 
-static int run_submit(hd_client_t *c, ta_opts_t *o, char **words)
+static int run_submit(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const ta_opts_t *o = opts;
     assess_submit_t s;
     submit_args(o, &s);
     assess_submit_msg_t m;
@@ -206,8 +187,10 @@ static int run_submit(hd_client_t *c, ta_opts_t *o, char **words)
     return 0;
 }
 
-static int run_info(hd_client_t *c, ta_opts_t *o, char **words)
+static int run_info(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
+    (void)cmd, (void)n_words;
+    const ta_opts_t *o = opts;
     assess_answer_msg_t m;
     assess_args_info_event(words[0], o->answer, hd_client_welcome(c)->org_ods, o->message_id, hd_time_now_ms(), &m);
     hd_publish_result_t res;
@@ -218,9 +201,10 @@ static int run_info(hd_client_t *c, ta_opts_t *o, char **words)
     return rc;
 }
 
-static int run_list(hd_client_t *c, ta_opts_t *o, char **words)
+static int run_list(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const ta_opts_t *o = opts;
     Huddle__Query q = HUDDLE__QUERY__INIT;
     q.episode_id = (char *)(o->episode ? o->episode : "");
     q.purpose = (char *)(o->purpose ? o->purpose : "discharge planning");
@@ -237,144 +221,56 @@ static const Huddle__EventKind listen_kinds[] = {
     HUDDLE__EVENT_KIND__EVENT_KIND_ESCALATION_RAISED,
 };
 
-static int run_listen(hd_client_t *c, ta_opts_t *o, char **words)
+static int run_listen(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const ta_opts_t *o = opts;
     Huddle__Filter filter = HUDDLE__FILTER__INIT;
     filter.n_kinds = sizeof listen_kinds / sizeof listen_kinds[0];
     filter.kinds = (Huddle__EventKind *)listen_kinds;
     return assess_cli_listen(c, PROGRAM, o->subscription ? o->subscription : "answers", &filter, o->new_only, o->once,
-                             o->json, nhs_flags(o), &interrupted);
+                             o->json, nhs_flags(o));
 }
 
-typedef struct {
-    const char *name, *args;
-    size_t n_words;
-    const char *summary, *what;
-    const options_row_t *rows;
-    size_t n_rows;
-    int (*check)(const ta_opts_t *o, char **words);
-    int (*run)(hd_client_t *c, ta_opts_t *o, char **words);
-} command_t;
-
 #define ROWS(t) t, sizeof t / sizeof t[0]
-static const command_t commands[] = {
-    {"submit", "", 0, "submit an assessment on behalf of a provider; prints its id",
+static const agent_cli_command_t commands[] = {
+    {"submit", "", 0, 0,
      "Submits a trusted assessment (ASSESSMENT_SUBMITTED) of a hospital patient on behalf of a care\n"
      "provider your organisation holds a trust agreement with, and prints the assessment id the\n"
      "broker assigned alone on a line. One option per needs domain; an empty domain is \"not\n"
      "assessed\" (a provider may decline an incomplete assessment). The provider has 24 hours to\n"
      "answer. Submitting the same assessment again is stored once (\"already recorded\").",
-     ROWS(submit_rows), check_submit, run_submit},
-    {"info", "ASSESSMENT", 1, "answer a provider's question (--answer)",
+     ROWS(submit_rows), check_submit, run_submit, "submit an assessment on behalf of a provider; prints its id", NULL},
+    {"info", "ASSESSMENT", 1, 1,
      "Sends the information a provider asked for (ASSESSMENT_INFO_PROVIDED); the provider's 24\n"
      "hours start again.",
-     ROWS(info_rows), check_info, run_info},
-    {"list", "", 0, "your organisation's assessments, or an episode's",
+     ROWS(info_rows), check_info, run_info, "answer a provider's question (--answer)", NULL},
+    {"list", "", 0, 0,
      "Lists assessments, newest first: id, episode, patient (masked), provider, service, state,\n"
      "when submitted and the provider's latest answer.",
-     ROWS(list_rows), check_list, run_list},
-    {"listen", "", 0, "print providers' answers and escalations as they come",
+     ROWS(list_rows), check_list, run_list, "your organisation's assessments, or an episode's", NULL},
+    {"listen", "", 0, 0,
      "Attaches to a durable subscription of the providers' answers to your organisation's\n"
      "assessments and escalations, prints one line per event (ACCEPT with the start date,\n"
      "REQUEST_INFO with the question, DECLINE with the reason and text) and acknowledges it once\n"
      "printed. Run it again to resume after the last one acknowledged; --once exits when nothing\n"
      "more is waiting.",
-     ROWS(listen_rows), NULL, run_listen},
+     ROWS(listen_rows), NULL, run_listen, "print providers' answers and escalations as they come", NULL},
 };
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: %s COMMAND [ARGS] [OPTIONS]\n\nA trusted assessor's Huddle agent: assesses patients for care "
-                 "providers and hears their answers.\n\nCommands:\n", PROGRAM);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-7s %-11s %s\n", commands[i].name, commands[i].args, commands[i].summary);
-    fprintf(out, "  help    COMMAND     show a command's options\n\n`%s COMMAND --help` shows a command's options.\n",
-            PROGRAM);
-}
-
-static void command_usage(FILE *out, const command_t *cmd)
-{
-    fprintf(out, "usage: %s %s%s%s [OPTIONS]\n\n%s\n\nOptions:\n", PROGRAM, cmd->name, cmd->args[0] ? " " : "",
-            cmd->args, cmd->what);
-    options_usage(out, cmd->rows, cmd->n_rows, 22);
-    agent_cli_env_help(out);
-}
-
-static int run(const command_t *cmd, char **argv)
-{
-    ta_opts_t o;
-    memset(&o, 0, sizeof o);
-    agent_cli_conn_defaults(&o.conn);
-    o.hours = -1;
-    char *words[1];
-    size_t n_words = 0;
-    if (options_parse(cmd->rows, cmd->n_rows, argv, &o, cmd->name, words, cmd->n_words, &n_words)) {
-        fprintf(stderr, "`%s %s --help` for the options\n", PROGRAM, cmd->name);
-        return AGENT_CLI_USAGE;
-    }
-    if (o.help) {
-        command_usage(stdout, cmd);
-        return AGENT_CLI_OK;
-    }
-    if (n_words != cmd->n_words)
-        return bad("usage: %s %s %s [OPTIONS]", PROGRAM, cmd->name, cmd->args);
-    if (o.message_id && (!*o.message_id || strlen(o.message_id) > HD_CLIENT_ID_MAX))
-        return bad("--message-id is 1-%d characters", HD_CLIENT_ID_MAX);
-    int rc = cmd->check ? cmd->check(&o, words) : 0;
-    if (rc)
-        return rc;
-    catch_signals();
-    hd_client_t *c = NULL;
-    if ((rc = agent_cli_connect(&o.conn, PROGRAM, PROGRAM, &c)) != 0)
-        return interrupted ? AGENT_CLI_OK : rc;
-    const hd_welcome_t *w = hd_client_welcome(c);
-    if (w->role != HUDDLE__ROLE__ROLE_TRUSTED_ASSESSOR) {
-        fprintf(stderr, "%s: agent %s is not a trusted assessor (its role is %s)\n", PROGRAM, w->agent_id,
-                event_fmt_enum(&huddle__role__descriptor, (int)w->role));
-        hd_client_destroy(&c);
-        return AGENT_CLI_USAGE;
-    }
-    rc = cmd->run(c, &o, words);
-    hd_client_destroy(&c);
-    return rc;
-}
+static const agent_cli_program_t program = {
+    PROGRAM, "A trusted assessor's Huddle agent: assesses patients for care providers and hears their answers.", "",
+    AGENT_CLI_SESSION | AGENT_CLI_SIGNALS, 7, 11, 22, ROWS(commands), check_any,
+    HUDDLE__ROLE__ROLE_TRUSTED_ASSESSOR, "a trusted assessor",
+};
 
 int main(int argc, char **argv)
 {
-    options_set_program(PROGRAM);
     size_t first = 0; /* the first NEED row: the one without a flag yet */
     while (submit_rows[first].flag)
         first++;
     for (size_t i = 0; i < ASSESS_NEEDS_N; i++)
         submit_rows[first + i].flag = assess_args_need_flag(i);
-    if (argc < 2) {
-        usage(stderr);
-        return AGENT_CLI_USAGE;
-    }
-    const char *name = argv[1];
-    bool help = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
-    if (help && argc > 2)
-        name = argv[2];
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(name, commands[i].name))
-            continue;
-        if (help) {
-            command_usage(stdout, &commands[i]);
-            return AGENT_CLI_OK;
-        }
-        return run(&commands[i], argv + 2);
-    }
-    if (help && argc == 2) {
-        usage(stdout);
-        return AGENT_CLI_OK;
-    }
-    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("%s %s\n", PROGRAM, HD_CLIENT_VERSION);
-        return AGENT_CLI_OK;
-    }
-    fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM, name);
-    usage(stderr);
-    return AGENT_CLI_USAGE;
+    ta_opts_t o = {.hours = -1};
+    return agent_cli_main(&program, argc, argv, &o, &o.help, &o.conn);
 }

@@ -15,7 +15,6 @@
  * once, so a script may retry safely.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,15 +104,8 @@ static const options_row_t agenda_rows[] = {CONN, FORMAT(""), PURPOSE("MDT prepa
 static const options_row_t history_rows[] = {CONN, FORMAT(" (markdown as table)"), PURPOSE("referral review"),
                                              SHOW_NHS, HELP};
 
-typedef struct command command_t;
-struct command {
-    const char *name, *args;
-    size_t min_words, max_words;
-    const char *what;
-    const options_row_t *rows;
-    size_t n_rows;
-    int (*run)(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words);
-};
+typedef agent_cli_command_t command_t;
+#define bad(...) agent_cli_bad(PROGRAM, __VA_ARGS__)
 
 /* ---- shared pieces ------------------------------------------------------------------ */
 
@@ -278,9 +270,10 @@ static int waiting_read(hd_client_t *c, const char *nbh, const char *purpose, si
 
 /* ---- waiting and triage ------------------------------------------------------------ */
 
-static int run_waiting(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_waiting(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
     (void)cmd, (void)words, (void)n_words;
+    const co_opts_t *o = opts;
     const char *nbh = neighbourhood(c, o);
     if (!nbh)
         return AGENT_CLI_USAGE;
@@ -328,9 +321,10 @@ static int triage_one(hd_client_t *c, const co_opts_t *o, const char *referral, 
     return 0;
 }
 
-static int run_triage(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_triage(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
     (void)cmd;
+    const co_opts_t *o = opts;
     Huddle__TriageDecision d;
     mdt_args_triage(words[n_words - 1], &d); /* checked before connecting */
     if (!o->all_submitted)
@@ -366,9 +360,10 @@ static int run_triage(const command_t *cmd, hd_client_t *c, co_opts_t *o, char *
 
 /* ---- the session --------------------------------------------------------------------- */
 
-static int run_create(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_create(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
     (void)cmd, (void)words, (void)n_words;
+    const co_opts_t *o = opts;
     const char *nbh = neighbourhood(c, o);
     if (!nbh)
         return AGENT_CLI_USAGE;
@@ -400,8 +395,9 @@ static int run_create(const command_t *cmd, hd_client_t *c, co_opts_t *o, char *
 }
 
 /* What each agenda command publishes and says once done. */
-static int run_session(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_session(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
+    const co_opts_t *o = opts;
     const char *session = words[0], *referral = n_words > 1 ? words[1] : NULL;
     Huddle__Event ev;
     Huddle__Subject subj;
@@ -465,9 +461,10 @@ static int run_session(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
     return rc;
 }
 
-static int run_outcome(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_outcome(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
     (void)cmd, (void)n_words;
+    const co_opts_t *o = opts;
     mdt_args_action_t parsed[MAX_ACTIONS];
     Huddle__Action act[MAX_ACTIONS], *actp[MAX_ACTIONS];
     for (size_t i = 0; i < o->n_actions; i++) {
@@ -503,9 +500,10 @@ static int run_outcome(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
 
 /* ---- reading ------------------------------------------------------------------------- */
 
-static int run_agenda(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_agenda(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
     (void)cmd, (void)n_words;
+    const co_opts_t *o = opts;
     Huddle__Query q = HUDDLE__QUERY__INIT;
     q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_AGENDA;
     q.session_id = words[0];
@@ -518,9 +516,10 @@ static int run_agenda(const command_t *cmd, hd_client_t *c, co_opts_t *o, char *
     return rc;
 }
 
-static int run_history(const command_t *cmd, hd_client_t *c, co_opts_t *o, char **words, size_t n_words)
+static int run_history(const command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
     (void)cmd, (void)n_words;
+    const co_opts_t *o = opts;
     Huddle__Query q = HUDDLE__QUERY__INIT;
     q.kind = HUDDLE__QUERY_KIND__QUERY_KIND_REFERRAL_HISTORY;
     q.referral_id = words[0];
@@ -568,22 +567,10 @@ static int run_history(const command_t *cmd, hd_client_t *c, co_opts_t *o, char 
 
 /* ---- checks made before connecting ------------------------------------------------ */
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int bad(const char *fmt, ...)
+static int check_triage(const command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return AGENT_CLI_USAGE;
-}
-
-static int check_triage(co_opts_t *o, char **words, size_t n_words)
-{
+    (void)cmd;
+    const co_opts_t *o = opts;
     Huddle__TriageDecision d;
     if (o->all_submitted ? n_words != 1 : n_words != 2)
         return bad("triage takes REFERRAL accept|decline|signpost, or --all-submitted accept");
@@ -598,9 +585,10 @@ static int check_triage(co_opts_t *o, char **words, size_t n_words)
     return 0;
 }
 
-static int check_create(co_opts_t *o, char **words, size_t n_words)
+static int check_create(const command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)words, (void)n_words;
+    (void)cmd, (void)words, (void)n_words;
+    const co_opts_t *o = opts;
     int64_t ms;
     char why[MDT_ARGS_WHY_LEN];
     mdt_args_attendee_t a;
@@ -614,15 +602,17 @@ static int check_create(co_opts_t *o, char **words, size_t n_words)
     return 0;
 }
 
-static int check_move(co_opts_t *o, char **words, size_t n_words)
+static int check_move(const command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)words, (void)n_words;
+    (void)cmd, (void)words, (void)n_words;
+    const co_opts_t *o = opts;
     return o->position ? 0 : bad("move needs --position N");
 }
 
-static int check_outcome(co_opts_t *o, char **words, size_t n_words)
+static int check_outcome(const command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)words, (void)n_words;
+    (void)cmd, (void)words, (void)n_words;
+    const co_opts_t *o = opts;
     Huddle__MdtDecision d;
     char why[MDT_ARGS_WHY_LEN];
     mdt_args_action_t a;
@@ -648,135 +638,70 @@ static int check_outcome(co_opts_t *o, char **words, size_t n_words)
 
 /* ---- commands ------------------------------------------------------------------------- */
 
-typedef int (*check_fn)(co_opts_t *o, char **words, size_t n_words);
+/* Every command's checks, before its own. */
+static int check_any(const command_t *cmd, void *opts)
+{
+    (void)cmd;
+    const co_opts_t *o = opts;
+    agenda_fmt_t fmt;
+    if (o->format && agenda_fmt_parse(o->format, &fmt))
+        return bad("--format is table, markdown or json, not '%s'", o->format);
+    if (o->message_id && strlen(o->message_id) > HD_CLIENT_ID_MAX - (o->all_submitted ? ID_LEN : 0))
+        return bad("--message-id is too long");
+    return 0;
+}
+
+static void outcome_help(FILE *out)
+{
+    fprintf(out, "\nDecisions: %s.\n", mdt_args_decisions());
+}
 
 #define ROWS(t) t, sizeof t / sizeof t[0]
-static const struct {
-    command_t cmd;
-    check_fn check;
-    const char *summary;
-} commands[] = {
-    {{"waiting", "", 0, 0, "Prints the neighbourhood's waiting list: open, undiscussed referrals, highest effective\n"
-                           "priority (score + 2 per full week waiting + 10 if deferred before) first.",
-      ROWS(waiting_rows), run_waiting}, NULL, "the waiting list, highest priority first"},
-    {{"triage", "REFERRAL accept|decline|signpost", 1, 2,
+static const command_t commands[] = {
+    {"waiting", "", 0, 0, "Prints the neighbourhood's waiting list: open, undiscussed referrals, highest effective\n"
+                          "priority (score + 2 per full week waiting + 10 if deferred before) first.",
+      ROWS(waiting_rows), NULL, run_waiting, "the waiting list, highest priority first", NULL},
+    {"triage", "REFERRAL accept|decline|signpost", 1, 2,
       "Triages a SUBMITTED referral: accept puts it on the waiting list (a referral in no cohort\n"
       "needs --reason), decline needs --reason, signpost needs --to SERVICE. With --all-submitted,\n"
       "accepts every SUBMITTED referral of the waiting list in turn, naming each one refused.",
-      ROWS(triage_rows), run_triage}, check_triage, "accept, decline or signpost a referral"},
-    {{"create", "", 0, 0, "Creates an MDT session and prints its id alone on a line (for scripts).",
-      ROWS(create_rows), run_create}, check_create, "create an MDT session; prints its id"},
-    {{"build", "SESSION", 1, 1, "Builds (or rebuilds) the agenda of an unpublished session from the neighbourhood's\n"
-                                "ACCEPTED and DEFERRED referrals, in effective-priority order, to fill its minutes.",
-      ROWS(session_rows), run_session}, NULL, "build the agenda from the waiting list"},
-    {{"add", "SESSION REFERRAL", 2, 2, "Adds a referral to an unpublished agenda (at the end unless --position).",
-      ROWS(add_rows), run_session}, NULL, "add a referral to the agenda"},
-    {{"remove", "SESSION REFERRAL", 2, 2, "Removes a referral from an unpublished agenda; it returns to the waiting list.",
-      ROWS(session_rows), run_session}, NULL, "take a referral off the agenda"},
-    {{"move", "SESSION REFERRAL", 2, 2, "Moves a referral to another position on an unpublished agenda.",
-      ROWS(move_rows), run_session}, check_move, "reorder the agenda"},
-    {{"publish", "SESSION", 1, 1, "Publishes the agenda: the neighbourhood's MDT members receive it. No more edits.",
-      ROWS(session_rows), run_session}, NULL, "send the agenda to the MDT members"},
-    {{"outcome", "SESSION REFERRAL", 2, 2,
+      ROWS(triage_rows), check_triage, run_triage, "accept, decline or signpost a referral", NULL},
+    {"create", "", 0, 0,
+      "Creates an MDT session and prints its id alone on a line (for scripts).",
+      ROWS(create_rows), check_create, run_create, "create an MDT session; prints its id", NULL},
+    {"build", "SESSION", 1, 1, "Builds (or rebuilds) the agenda of an unpublished session from the neighbourhood's\n"
+                               "ACCEPTED and DEFERRED referrals, in effective-priority order, to fill its minutes.",
+      ROWS(session_rows), NULL, run_session, "build the agenda from the waiting list", NULL},
+    {"add", "SESSION REFERRAL", 2, 2, "Adds a referral to an unpublished agenda (at the end unless --position).",
+      ROWS(add_rows), NULL, run_session, "add a referral to the agenda", NULL},
+    {"remove", "SESSION REFERRAL", 2, 2, "Removes a referral from an unpublished agenda; it returns to the waiting list.",
+      ROWS(session_rows), NULL, run_session, "take a referral off the agenda", NULL},
+    {"move", "SESSION REFERRAL", 2, 2, "Moves a referral to another position on an unpublished agenda.",
+      ROWS(move_rows), check_move, run_session, "reorder the agenda", NULL},
+    {"publish", "SESSION", 1, 1, "Publishes the agenda: the neighbourhood's MDT members receive it. No more edits.",
+      ROWS(session_rows), NULL, run_session, "send the agenda to the MDT members", NULL},
+    {"outcome", "SESSION REFERRAL", 2, 2,
       "Records the outcome of one agenda item: the decision, lead professional, agreed actions\n"
       "(owner, text, due date) and next review date. The referring practice hears of it.",
-      ROWS(outcome_rows), run_outcome}, check_outcome, "record an item's decision, lead, actions, review"},
-    {{"close", "SESSION", 1, 1, "Closes the session; every item without an outcome is deferred to the waiting list.",
-      ROWS(close_rows), run_session}, NULL, "close the session"},
-    {{"agenda", "SESSION", 1, 1, "Prints a session's agenda: position, planned start (UK time), minutes, tier, score,\n"
-                                 "effective priority, days waiting, practice, cohorts and referral id.",
-      ROWS(agenda_rows), run_agenda}, NULL, "print a session's agenda"},
-    {{"history", "REFERRAL", 1, 1, "Prints a referral's record and every event about it, oldest first.",
-      ROWS(history_rows), run_history}, NULL, "print a referral's record and events"},
+      ROWS(outcome_rows), check_outcome, run_outcome, "record an item's decision, lead, actions, review", outcome_help},
+    {"close", "SESSION", 1, 1, "Closes the session; every item without an outcome is deferred to the waiting list.",
+      ROWS(close_rows), NULL, run_session, "close the session", NULL},
+    {"agenda", "SESSION", 1, 1, "Prints a session's agenda: position, planned start (UK time), minutes, tier, score,\n"
+                                "effective priority, days waiting, practice, cohorts and referral id.",
+      ROWS(agenda_rows), NULL, run_agenda, "print a session's agenda", NULL},
+    {"history", "REFERRAL", 1, 1,
+      "Prints a referral's record and every event about it, oldest first.",
+      ROWS(history_rows), NULL, run_history, "print a referral's record and events", NULL},
 };
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: %s COMMAND [ARGS] [OPTIONS]\n\nThe neighbourhood coordinator's Huddle agent: triage, "
-                 "MDT sessions, agendas and outcomes.\n\nCommands:\n", PROGRAM);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-8s %-34s %s\n", commands[i].cmd.name, commands[i].cmd.args, commands[i].summary);
-    fprintf(out, "  help     COMMAND                            show a command's options\n\n"
-                 "`%s COMMAND --help` shows a command's options.\n", PROGRAM);
-}
-
-static void command_usage(FILE *out, const command_t *cmd)
-{
-    fprintf(out, "usage: %s %s%s%s [OPTIONS]\n\n%s\n\nOptions:\n", PROGRAM, cmd->name, cmd->args[0] ? " " : "",
-            cmd->args, cmd->what);
-    options_usage(out, cmd->rows, cmd->n_rows, 22);
-    if (cmd->run == run_outcome)
-        fprintf(out, "\nDecisions: %s.\n", mdt_args_decisions());
-    agent_cli_env_help(out);
-}
-
-static int run(size_t k, char **argv)
-{
-    const command_t *cmd = &commands[k].cmd;
-    co_opts_t o;
-    memset(&o, 0, sizeof o);
-    agent_cli_conn_defaults(&o.conn);
-    o.limit = LIMIT_DEFAULT;
-    char *words[2];
-    size_t n_words = 0;
-    if (options_parse(cmd->rows, cmd->n_rows, argv, &o, cmd->name, words, cmd->max_words, &n_words)) {
-        fprintf(stderr, "`%s %s --help` for the options\n", PROGRAM, cmd->name);
-        return AGENT_CLI_USAGE;
-    }
-    if (o.help) {
-        command_usage(stdout, cmd);
-        return AGENT_CLI_OK;
-    }
-    if (n_words < cmd->min_words || (!commands[k].check && n_words != cmd->max_words)) {
-        fprintf(stderr, "%s: usage: %s %s %s [OPTIONS]\n", PROGRAM, PROGRAM, cmd->name, cmd->args);
-        return AGENT_CLI_USAGE;
-    }
-    agenda_fmt_t fmt;
-    if (o.format && agenda_fmt_parse(o.format, &fmt))
-        return bad("--format is table, markdown or json, not '%s'", o.format);
-    if (o.message_id && strlen(o.message_id) > HD_CLIENT_ID_MAX - (o.all_submitted ? ID_LEN : 0))
-        return bad("--message-id is too long");
-    int rc = commands[k].check ? commands[k].check(&o, words, n_words) : 0;
-    if (rc)
-        return rc;
-    hd_client_t *c = NULL;
-    if ((rc = agent_cli_connect(&o.conn, PROGRAM, "huddle-coordinator", &c)) != 0)
-        return rc;
-    rc = cmd->run(cmd, c, &o, words, n_words);
-    hd_client_destroy(&c);
-    return rc;
-}
+/* Every command runs in a session of its own, opened once its checks pass. */
+static const agent_cli_program_t program = {
+    PROGRAM, "The neighbourhood coordinator's Huddle agent: triage, MDT sessions, agendas and outcomes.", "",
+    AGENT_CLI_SESSION, 8, 34, 22, ROWS(commands), check_any, 0, NULL,
+};
 
 int main(int argc, char **argv)
 {
-    options_set_program(PROGRAM);
-    if (argc < 2) {
-        usage(stderr);
-        return AGENT_CLI_USAGE;
-    }
-    const char *name = argv[1];
-    bool help = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
-    if (help && argc > 2)
-        name = argv[2];
-    for (size_t k = 0; k < N_COMMANDS; k++) {
-        if (strcmp(name, commands[k].cmd.name))
-            continue;
-        if (help) {
-            command_usage(stdout, &commands[k].cmd);
-            return AGENT_CLI_OK;
-        }
-        return run(k, argv + 2);
-    }
-    if (help && argc == 2) {
-        usage(stdout);
-        return AGENT_CLI_OK;
-    }
-    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("%s %s\n", PROGRAM, HD_CLIENT_VERSION);
-        return AGENT_CLI_OK;
-    }
-    fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM, name);
-    usage(stderr);
-    return AGENT_CLI_USAGE;
+    co_opts_t o = {.limit = LIMIT_DEFAULT};
+    return agent_cli_main(&program, argc, argv, &o, &o.help, &o.conn);
 }

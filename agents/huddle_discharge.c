@@ -17,8 +17,6 @@
  * NHS number.
  */
 #include <inttypes.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,38 +91,7 @@ static const options_row_t board_rows[] = {
 
 /* ---- shared pieces ------------------------------------------------------------------ */
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return AGENT_CLI_USAGE;
-}
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-/* SIGINT and SIGTERM end a wait at once (no SA_RESTART) and set the flag. */
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
+#define bad(...) agent_cli_bad(PROGRAM, __VA_ARGS__)
 
 /* Opens a session as a discharge hub: 0 with *c and its hospital in *hospital, or an
  * exit status (the sentence printed). */
@@ -134,9 +101,7 @@ static int connect_hub(const dc_opts_t *o, hd_client_t **c, const char **hospita
     if (rc)
         return rc;
     const hd_welcome_t *w = hd_client_welcome(*c);
-    if (w->role != HUDDLE__ROLE__ROLE_DISCHARGE_HUB) {
-        fprintf(stderr, "%s: agent %s is not a discharge hub (its role is %s): only a hub keeps episodes\n", PROGRAM,
-                w->agent_id, event_fmt_enum(&huddle__role__descriptor, (int)w->role));
+    if (agent_cli_role(*c, PROGRAM, HUDDLE__ROLE__ROLE_DISCHARGE_HUB, "a discharge hub", ": only a hub keeps episodes")) {
         hd_client_destroy(c);
         return AGENT_CLI_USAGE;
     }
@@ -205,16 +170,16 @@ static int publish(hd_client_t *c, const Huddle__Event *ev, const char *label, c
     return AGENT_CLI_USAGE;
 }
 
-static int cmd_update(dc_opts_t *o, char **words, size_t n_words)
+static int cmd_update(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)words, (void)n_words;
+    (void)cmd, (void)words, (void)n_words;
+    const dc_opts_t *o = opts;
     discharge_episode_t ep;
     int rc = episode_from_flags(o, &ep);
     if (rc)
         return rc;
-    if (o->message_id && (strlen(o->message_id) > HD_CLIENT_ID_MAX || !*o->message_id))
-        return bad("--message-id is 1-%d characters", HD_CLIENT_ID_MAX);
-    hd_client_t *c = NULL;
+    if ((rc = agent_cli_message_id(PROGRAM, o->message_id)) != 0)
+        return rc;
     const char *hospital = NULL;
     if ((rc = connect_hub(o, &c, &hospital)) != 0)
         return rc;
@@ -233,9 +198,10 @@ static int cmd_update(dc_opts_t *o, char **words, size_t n_words)
 
 /* ---- feed ------------------------------------------------------------------------------ */
 
-static int cmd_feed(dc_opts_t *o, char **words, size_t n_words)
+static int cmd_feed(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)n_words;
+    (void)cmd, (void)n_words;
+    const dc_opts_t *o = opts;
     const char *file = words[0];
     bool from_stdin = !strcmp(file, "-");
     FILE *fp = from_stdin ? stdin : fopen(file, "r");
@@ -243,32 +209,31 @@ static int cmd_feed(dc_opts_t *o, char **words, size_t n_words)
         return bad("cannot read %s: %s", file, strerror(errno));
     const char *name = from_stdin ? "stdin" : file;
     episode_csv_t *csv = NULL;
-    hd_client_t *c = NULL;
     char err[EPISODE_CSV_ERR_LEN];
     unsigned long updated = 0, duplicates = 0, refused = 0, bad_rows = 0;
     int rc = episode_csv_open(&csv, fp, name, hd_time_now_ms(), err, sizeof err);
-    if (rc != EPISODE_CSV_OK) {
-        fprintf(stderr, "%s\n", err[0] ? err : episode_csv_strerror(rc));
-        rc = rc == EPISODE_CSV_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
+    if (rc != CSV_TABLE_OK) {
+        fprintf(stderr, "%s\n", err[0] ? err : csv_table_strerror(rc));
+        rc = rc == CSV_TABLE_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
         goto done;
     }
-    catch_signals();
+    agent_cli_catch_signals();
     const char *hospital = NULL;
     if ((rc = connect_hub(o, &c, &hospital)) != 0)
         goto done;
     episode_csv_set_hospital(csv, hospital);
     episode_csv_row_t row;
-    while (!interrupted && rc != AGENT_CLI_USAGE) {
+    while (!agent_cli_interrupted() && rc != AGENT_CLI_USAGE) {
         int r = episode_csv_next(csv, &row, err, sizeof err);
-        if (r == EPISODE_CSV_END)
+        if (r == CSV_TABLE_END)
             break;
-        if (r == EPISODE_CSV_EROW) {
+        if (r == CSV_TABLE_EROW) {
             fprintf(stderr, "%s\n", err);
             bad_rows++;
             continue;
         }
-        if (r != EPISODE_CSV_OK) {
-            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, name, episode_csv_strerror(r));
+        if (r != CSV_TABLE_OK) {
+            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, name, csv_table_strerror(r));
             rc = AGENT_CLI_USAGE;
             break;
         }
@@ -287,7 +252,7 @@ static int cmd_feed(dc_opts_t *o, char **words, size_t n_words)
         else
             rc = AGENT_CLI_USAGE;
     }
-    if (interrupted && rc != AGENT_CLI_USAGE) {
+    if (agent_cli_interrupted() && rc != AGENT_CLI_USAGE) {
         fprintf(stderr, "%s: interrupted before the end of %s; running it again is safe\n", PROGRAM, name);
         rc = AGENT_CLI_USAGE;
     }
@@ -433,7 +398,7 @@ static int board_live(hd_client_t *c, const dc_opts_t *o, const char *hospital, 
     unsigned refresh = 0;
     if ((rc = board_show(c, o, hospital, nbh, true, refresh++)) != 0)
         return rc;
-    while (!interrupted) {
+    while (!agent_cli_interrupted()) {
         hd_delivery_t d;
         rc = hd_client_next(c, 1000, &d);
         if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR)
@@ -445,25 +410,25 @@ static int board_live(hd_client_t *c, const dc_opts_t *o, const char *hospital, 
         do {
             hd_client_ack(c, d.subscription, d.seq);
             hd_delivery_release(&d);
-        } while (!interrupted && hd_client_next(c, 0, &d) == HD_CLIENT_OK);
-        if (!interrupted && (rc = board_show(c, o, hospital, nbh, true, refresh++)) != 0)
+        } while (!agent_cli_interrupted() && hd_client_next(c, 0, &d) == HD_CLIENT_OK);
+        if (!agent_cli_interrupted() && (rc = board_show(c, o, hospital, nbh, true, refresh++)) != 0)
             return rc;
     }
     return AGENT_CLI_OK;
 }
 
-static int cmd_board(dc_opts_t *o, char **words, size_t n_words)
+static int cmd_board(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)words, (void)n_words;
+    (void)cmd, (void)words, (void)n_words;
+    const dc_opts_t *o = opts;
     if (o->hospital && o->neighbourhood)
         return bad("--hospital or --neighbourhood, not both");
     if (o->json && !o->once)
         return bad("--json goes with --once");
-    catch_signals();
-    hd_client_t *c = NULL;
+    agent_cli_catch_signals();
     int rc = agent_cli_connect(&o->conn, PROGRAM, PROGRAM, &c);
     if (rc)
-        return interrupted ? AGENT_CLI_OK : rc;
+        return agent_cli_interrupted() ? AGENT_CLI_OK : rc;
     const hd_welcome_t *w = hd_client_welcome(c);
     const char *hospital = o->hospital, *nbh = o->neighbourhood;
     if (!hospital && !nbh) {
@@ -484,120 +449,53 @@ static int cmd_board(dc_opts_t *o, char **words, size_t n_words)
 
 /* ---- commands ---------------------------------------------------------------------------- */
 
-typedef struct {
-    const char *name, *args;
-    size_t n_words;
-    const char *summary, *what;
-    const options_row_t *rows;
-    size_t n_rows;
-    int (*run)(dc_opts_t *o, char **words, size_t n_words);
-} command_t;
+static void update_help(FILE *out)
+{
+    fprintf(out, "\nStatuses: %s.\n", discharge_args_statuses());
+}
+
+static void feed_help(FILE *out)
+{
+    fprintf(out, "\nCSV: UTF-8, RFC 4180 (fields with commas, quotes or line breaks in double quotes; lines end\n"
+                 "in CRLF or LF). The first line names the columns, in any order; a column the agent does\n"
+                 "not know refuses the file. The header a generator writes:\n  " EPISODE_CSV_HEADER
+                 "\n\nColumns:\n");
+    episode_csv_columns_help(out);
+}
 
 #define ROWS(t) t, sizeof t / sizeof t[0]
-static const command_t commands[] = {
-    {"update", "", 0, "create or update one episode",
+static const agent_cli_command_t commands[] = {
+    {"update", "", 0, 0,
      "Sends the whole current state of one admission's episode (EPISODE_UPDATED) for this hub's\n"
      "hospital and prints \"RXH:LOCAL updated (seq N)\". Each run is a new update (an episode may\n"
      "return to an earlier state); with --message-id M, M sent again is stored once. A criterion to\n"
      "reside while one is met, or the discharge-ready date once none is; --discharged with\n"
      "--status discharged. A refusal is printed with the field and the broker's reason.",
-     ROWS(update_rows), cmd_update},
-    {"feed", "FILE.csv", 1, "send the episodes of a CSV extract (- reads stdin)",
+     ROWS(update_rows), NULL, cmd_update, "create or update one episode", update_help},
+    {"feed", "FILE.csv", 1, 1,
      "Sends one EPISODE_UPDATED per row of FILE.csv and prints what became of each:\n"
      "\"FILE:LINE: RXH:LOCAL updated (seq N)\", \"already recorded\" or \"refused: ...\" with the broker's\n"
      "field and reason. Bad rows are named as \"FILE:LINE: field: reason\" on stderr and skipped; the\n"
      "good rows still go. A summary line ends the run. Running a feed again stores nothing twice.",
-     ROWS(feed_rows), cmd_feed},
-    {"board", "", 0, "the discharge board, once or as a live view",
+     ROWS(feed_rows), NULL, cmd_feed, "send the episodes of a CSV extract (- reads stdin)", feed_help},
+    {"board", "", 0, 0,
      "Prints the discharge board: every open episode, longest delayed first (episode, patient,\n"
      "ward, pathway, status, ready date, days delayed, delay reasons, open assessment), then the\n"
      "totals by status, pathway and delay reason, delayed bed days, pathway 2 placements past six\n"
      "weeks and pathway 1 patients at home at 91 days. Without --once it stays on a durable\n"
      "subscription to the board's events and redraws after each (the screen is cleared on a\n"
      "terminal; otherwise each board follows a blank line); Ctrl-C stops.",
-     ROWS(board_rows), cmd_board},
+     ROWS(board_rows), NULL, cmd_board, "the discharge board, once or as a live view", NULL},
 };
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: %s COMMAND [OPTIONS]\n\nA hospital discharge hub's Huddle agent: keeps episodes up to date and "
-                 "shows the discharge board.\n\nCommands:\n", PROGRAM);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-7s %-9s %s\n", commands[i].name, commands[i].args, commands[i].summary);
-    fprintf(out, "  help    COMMAND   show a command's options\n\n`%s COMMAND --help` shows a command's options.\n",
-            PROGRAM);
-}
-
-static void command_usage(FILE *out, const command_t *cmd)
-{
-    fprintf(out, "usage: %s %s [OPTIONS]%s%s\n\n%s\n\nOptions:\n", PROGRAM, cmd->name, cmd->args[0] ? " " : "",
-            cmd->args, cmd->what);
-    options_usage(out, cmd->rows, cmd->n_rows, 22);
-    if (cmd->run == cmd_update)
-        fprintf(out, "\nStatuses: %s.\n", discharge_args_statuses());
-    if (cmd->run == cmd_feed) {
-        fprintf(out, "\nCSV: UTF-8, RFC 4180 (fields with commas, quotes or line breaks in double quotes; lines end\n"
-                     "in CRLF or LF). The first line names the columns, in any order; a column the agent does\n"
-                     "not know refuses the file. The header a generator writes:\n  " EPISODE_CSV_HEADER
-                     "\n\nColumns:\n");
-        episode_csv_columns_help(out);
-    }
-    agent_cli_env_help(out);
-}
-
-static int run(const command_t *cmd, char **argv)
-{
-    dc_opts_t o;
-    memset(&o, 0, sizeof o);
-    agent_cli_conn_defaults(&o.conn);
-    char *words[1];
-    size_t n_words = 0;
-    if (options_parse(cmd->rows, cmd->n_rows, argv, &o, cmd->name, words, cmd->n_words, &n_words)) {
-        fprintf(stderr, "`%s %s --help` for the options\n", PROGRAM, cmd->name);
-        return AGENT_CLI_USAGE;
-    }
-    if (o.help) {
-        command_usage(stdout, cmd);
-        return AGENT_CLI_OK;
-    }
-    if (n_words != cmd->n_words) {
-        fprintf(stderr, "%s: %s needs %s\n`%s %s --help` for the options\n", PROGRAM, cmd->name, cmd->args, PROGRAM,
-                cmd->name);
-        return AGENT_CLI_USAGE;
-    }
-    return cmd->run(&o, words, n_words);
-}
+/* Each command checks its options and opens its own session (a feed is read first). */
+static const agent_cli_program_t program = {
+    PROGRAM, "A hospital discharge hub's Huddle agent: keeps episodes up to date and shows the discharge board.", "",
+    AGENT_CLI_WORDS_LAST, 7, 9, 22, ROWS(commands), NULL, 0, NULL,
+};
 
 int main(int argc, char **argv)
 {
-    options_set_program(PROGRAM);
-    if (argc < 2) {
-        usage(stderr);
-        return AGENT_CLI_USAGE;
-    }
-    const char *name = argv[1];
-    bool help = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
-    if (help && argc > 2)
-        name = argv[2];
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(name, commands[i].name))
-            continue;
-        if (help) {
-            command_usage(stdout, &commands[i]);
-            return AGENT_CLI_OK;
-        }
-        return run(&commands[i], argv + 2);
-    }
-    if (help && argc == 2) {
-        usage(stdout);
-        return AGENT_CLI_OK;
-    }
-    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("%s %s\n", PROGRAM, HD_CLIENT_VERSION);
-        return AGENT_CLI_OK;
-    }
-    fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM, name);
-    usage(stderr);
-    return AGENT_CLI_USAGE;
+    dc_opts_t o = {0};
+    return agent_cli_main(&program, argc, argv, &o, &o.help, &o.conn);
 }

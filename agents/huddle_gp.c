@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,27 +63,30 @@ static const options_row_t listen_rows[] = {
     HELP_ROW,
 };
 
-typedef struct {
-    const char *name, *args, *summary, *what;
-    const options_row_t *rows;
-    size_t n_rows;
-    int (*run)(char **argv);
-} command_t;
+static int cmd_submit(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words);
+static int cmd_listen(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words);
 
-static int cmd_submit(char **argv);
-static int cmd_listen(char **argv);
+static void submit_help(FILE *out)
+{
+    fprintf(out, "\nCSV: UTF-8, RFC 4180 (fields with commas, quotes or line breaks in double quotes, a quote\n"
+                 "inside written twice; lines end in CRLF or LF). The first line names the columns, in any\n"
+                 "order; a column the agent does not know refuses the file. Yes/no columns take yes/no,\n"
+                 "true/false, y/n or 1/0 in any case; empty = no. The practice is this agent's own.\n"
+                 "The header a generator writes:\n  " GP_CSV_HEADER "\n\nColumns:\n");
+    gp_csv_columns_help(out);
+}
 
 #define ROWS(t) t, sizeof t / sizeof t[0]
-static const command_t commands[] = {
-    {"submit", "FILE.csv", "send the referrals in a CSV file (- reads stdin)",
+static const agent_cli_command_t commands[] = {
+    {"submit", "FILE.csv", 1, 1,
      "Sends one referral per row of FILE.csv to the practice's neighbourhood team and prints what\n"
      "became of each: \"FILE:LINE: submitted R…\", \"already submitted\" (the row was sent before),\n"
      "\"already open: R…\" (the patient has an open referral; not an error) or \"refused: …\" with the\n"
      "broker's field and reason. Bad rows are named as \"FILE:LINE: field: reason\" on stderr and\n"
      "skipped; the good rows still go. A summary line ends the run. Running a file again is safe:\n"
      "each row's message id comes from its content, so nothing is stored twice.",
-     ROWS(submit_rows), cmd_submit},
-    {"listen", "", "print status changes, outcomes and notices of the practice's referrals",
+     ROWS(submit_rows), NULL, cmd_submit, "send the referrals in a CSV file (- reads stdin)", submit_help},
+    {"listen", "", 0, 0,
      "Attaches to a durable subscription of the practice's referral status changes, MDT outcomes,\n"
      "review dates, escalations, notifications and non-delivery reports, prints one line per event\n"
      "(time, referral, status from -> to or the decision, lead professional, actions with owner and\n"
@@ -92,80 +94,16 @@ static const command_t commands[] = {
      "sender it was delivered: one left unacknowledged raises a NON_DELIVERY alert to the sender\n"
      "after the broker's deadline (5 days by default). Run it again to resume after the last event\n"
      "acknowledged; --once exits when nothing more is waiting.",
-     ROWS(listen_rows), cmd_listen},
+     ROWS(listen_rows), NULL, cmd_listen,
+     "print status changes, outcomes and notices of the practice's referrals", NULL},
 };
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: %s COMMAND [OPTIONS]\n\nA GP practice's Huddle agent: refers patients to the "
-                 "neighbourhood team and hears the outcomes.\n\nCommands:\n", PROGRAM);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-8s %-10s %s\n", commands[i].name, commands[i].args, commands[i].summary);
-    fprintf(out, "  help     COMMAND    show a command's options\n\n"
-                 "`%s COMMAND --help` shows a command's options; `%s submit --help` lists the CSV columns.\n",
-            PROGRAM, PROGRAM);
-}
-
-static void command_usage(FILE *out, const command_t *cmd)
-{
-    fprintf(out, "usage: %s %s [OPTIONS]%s%s\n\n%s\n\nOptions:\n", PROGRAM, cmd->name, cmd->args[0] ? " " : "",
-            cmd->args, cmd->what);
-    options_usage(out, cmd->rows, cmd->n_rows, 20);
-    if (cmd->run == cmd_submit) {
-        fprintf(out, "\nCSV: UTF-8, RFC 4180 (fields with commas, quotes or line breaks in double quotes, a quote\n"
-                     "inside written twice; lines end in CRLF or LF). The first line names the columns, in any\n"
-                     "order; a column the agent does not know refuses the file. Yes/no columns take yes/no,\n"
-                     "true/false, y/n or 1/0 in any case; empty = no. The practice is this agent's own.\n"
-                     "The header a generator writes:\n  " GP_CSV_HEADER "\n\nColumns:\n");
-        gp_csv_columns_help(out);
-    }
-    agent_cli_env_help(out);
-}
-
-/* 0 to run, AGENT_CLI_USAGE (usage printed) or -1 (help printed: exit 0). */
-static int parse(const command_t *cmd, char **argv, gp_opts_t *o, char **words, size_t max_words, size_t *n_words)
-{
-    if (options_parse(cmd->rows, cmd->n_rows, argv, o, cmd->name, words, max_words, n_words) ||
-        (!o->help && *n_words != max_words)) {
-        if (*n_words != max_words && !o->help)
-            fprintf(stderr, "%s: %s needs %s\n", PROGRAM, cmd->name, max_words ? cmd->args : "no arguments");
-        fprintf(stderr, "`%s %s --help` for the options\n", PROGRAM, cmd->name);
-        return AGENT_CLI_USAGE;
-    }
-    if (o->help) {
-        command_usage(stdout, cmd);
-        return -1;
-    }
-    return 0;
-}
-
-static void defaults(gp_opts_t *o)
-{
-    memset(o, 0, sizeof *o);
-    agent_cli_conn_defaults(&o->conn);
-    o->window = WINDOW_DEFAULT;
-    o->subscription = "outcomes";
-}
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted++;
-}
-
-/* SIGINT and SIGTERM end a wait at once (no SA_RESTART) and set the flag. */
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
+/* Each command opens its own session: submit reads the file's header first. */
+static const agent_cli_program_t program = {
+    PROGRAM, "A GP practice's Huddle agent: refers patients to the neighbourhood team and hears the outcomes.",
+    "; `" PROGRAM " submit --help` lists the CSV columns", AGENT_CLI_WORDS_LAST | AGENT_CLI_WORDS_REMIND, 8, 10, 20,
+    ROWS(commands), NULL, 0, NULL,
+};
 
 /* ---- submit ------------------------------------------------------------------------ */
 
@@ -271,18 +209,18 @@ static void on_reply(submit_t *s, const hd_message_t *m)
 static int fill(submit_t *s, gp_csv_t *csv, bool *eof, bool *io)
 {
     char err[GP_CSV_ERR_LEN];
-    while (!*eof && s->live < s->window && !interrupted) {
+    while (!*eof && s->live < s->window && !agent_cli_interrupted()) {
         slot_t *slot = s->slots;
         while (slot->live)
             slot++;
         int rc = gp_csv_next(csv, &slot->row, err, sizeof err);
-        if (rc == GP_CSV_END) {
+        if (rc == CSV_TABLE_END) {
             *eof = true;
-        } else if (rc == GP_CSV_EROW) {
+        } else if (rc == CSV_TABLE_EROW) {
             fprintf(stderr, "%s\n", err);
             s->bad++;
-        } else if (rc != GP_CSV_OK) {
-            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, s->file, gp_csv_strerror(rc));
+        } else if (rc != CSV_TABLE_OK) {
+            fprintf(stderr, "%s: cannot read %s to its end: %s\n", PROGRAM, s->file, csv_table_strerror(rc));
             *eof = *io = true;
             return -1;
         } else {
@@ -307,7 +245,7 @@ static int submit_all(submit_t *s, gp_csv_t *csv, long timeout_s)
     int64_t quiet_since = hd_time_mono_ms();
     const int64_t give_up_ms = 6 * timeout_s * 1000;
     while (!eof || s->live) {
-        if (interrupted > 1 || (interrupted && !s->live))
+        if (agent_cli_interrupted() > 1 || (agent_cli_interrupted() && !s->live))
             break;
         if (fill(s, csv, &eof, &io))
             return io ? 1 : AGENT_CLI_USAGE;
@@ -337,23 +275,18 @@ static int submit_all(submit_t *s, gp_csv_t *csv, long timeout_s)
             return AGENT_CLI_USAGE;
         }
     }
-    if (interrupted) {
+    if (agent_cli_interrupted()) {
         fprintf(stderr, "%s: interrupted before the end of %s\n", PROGRAM, s->file);
         return AGENT_CLI_USAGE;
     }
     return 0;
 }
 
-static int cmd_submit(char **argv)
+static int cmd_submit(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    const command_t *cmd = &commands[0];
-    gp_opts_t o;
-    defaults(&o);
-    char *words[1];
-    size_t n_words = 0;
-    int rc = parse(cmd, argv, &o, words, 1, &n_words);
-    if (rc)
-        return rc < 0 ? AGENT_CLI_OK : rc;
+    (void)cmd, (void)n_words;
+    const gp_opts_t *o = opts;
+    int rc;
     const char *file = words[0];
     bool from_stdin = !strcmp(file, "-");
     FILE *fp = from_stdin ? stdin : fopen(file, "r");
@@ -363,32 +296,25 @@ static int cmd_submit(char **argv)
     }
     const char *name = from_stdin ? "stdin" : file;
     gp_csv_t *csv = NULL;
-    hd_client_t *c = NULL;
-    submit_t s = {.file = name, .quiet = o.quiet, .window = (size_t)o.window};
+    submit_t s = {.file = name, .quiet = o->quiet, .window = (size_t)o->window};
     char err[GP_CSV_ERR_LEN];
-    if ((rc = gp_csv_open(&csv, fp, name, err, sizeof err)) != GP_CSV_OK) {
-        fprintf(stderr, "%s\n", err[0] ? err : gp_csv_strerror(rc));
-        rc = rc == GP_CSV_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
+    if ((rc = gp_csv_open(&csv, fp, name, err, sizeof err)) != CSV_TABLE_OK) {
+        fprintf(stderr, "%s\n", err[0] ? err : csv_table_strerror(rc));
+        rc = rc == CSV_TABLE_EHEADER ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
         goto done;
     }
-    catch_signals();
-    if ((rc = agent_cli_connect(&o.conn, PROGRAM, "huddle-gp", &c)) != 0)
+    agent_cli_catch_signals();
+    if ((rc = agent_cli_connect(&o->conn, PROGRAM, "huddle-gp", &c)) != 0 ||
+        (rc = agent_cli_role(c, PROGRAM, HUDDLE__ROLE__ROLE_GP_PRACTICE, "a GP practice", ": only a practice refers")))
         goto done;
-    const hd_welcome_t *w = hd_client_welcome(c);
-    if (w->role != HUDDLE__ROLE__ROLE_GP_PRACTICE) {
-        fprintf(stderr, "%s: agent %s is not a GP practice (its role is %s): only a practice refers\n", PROGRAM,
-                w->agent_id, event_fmt_enum(&huddle__role__descriptor, (int)w->role));
-        rc = AGENT_CLI_USAGE;
-        goto done;
-    }
     s.c = c;
-    s.ods = w->org_ods;
+    s.ods = hd_client_welcome(c)->org_ods;
     if (!(s.slots = calloc(s.window, sizeof *s.slots))) {
         fprintf(stderr, "%s: out of memory\n", PROGRAM);
         rc = AGENT_CLI_USAGE;
         goto done;
     }
-    rc = submit_all(&s, csv, o.conn.timeout_s);
+    rc = submit_all(&s, csv, o->conn.timeout_s);
     if (s.live)
         fprintf(stderr, "%s: %zu referrals sent but not confirmed; running the file again is safe\n", PROGRAM, s.live);
     printf("submitted %lu, duplicates %lu, already open %lu, rejected %lu, bad rows %lu\n", s.submitted, s.duplicates,
@@ -412,29 +338,24 @@ static const Huddle__EventKind listen_kinds[] = {
     HUDDLE__EVENT_KIND__EVENT_KIND_NON_DELIVERY,            HUDDLE__EVENT_KIND__EVENT_KIND_MDT_REVIEW_DUE,
 };
 
-static int cmd_listen(char **argv)
+static int cmd_listen(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    const command_t *cmd = &commands[1];
-    gp_opts_t o;
-    defaults(&o);
-    size_t n_words = 0;
-    int rc = parse(cmd, argv, &o, NULL, 0, &n_words);
+    (void)cmd, (void)words, (void)n_words;
+    const gp_opts_t *o = opts;
+    agent_cli_catch_signals();
+    int rc = agent_cli_connect(&o->conn, PROGRAM, "huddle-gp", &c);
     if (rc)
-        return rc < 0 ? AGENT_CLI_OK : rc;
-    catch_signals();
-    hd_client_t *c = NULL;
-    if ((rc = agent_cli_connect(&o.conn, PROGRAM, "huddle-gp", &c)) != 0)
-        return interrupted ? AGENT_CLI_OK : rc;
+        return agent_cli_interrupted() ? AGENT_CLI_OK : rc;
     Huddle__Filter filter = HUDDLE__FILTER__INIT;
     filter.n_kinds = sizeof listen_kinds / sizeof listen_kinds[0];
     filter.kinds = (Huddle__EventKind *)listen_kinds;
     hd_subscribed_t sd;
-    rc = hd_client_subscribe(c, o.subscription, &filter, 0, !o.new_only, &sd);
+    rc = hd_client_subscribe(c, o->subscription, &filter, 0, !o->new_only, &sd);
     if (rc) {
         char why[512] = "";
         if (rc == HD_CLIENT_EREJECTED)
             agent_cli_refusal(hd_client_last_rejection(c), why, sizeof why);
-        fprintf(stderr, "%s: cannot subscribe as %s: %s\n", PROGRAM, o.subscription,
+        fprintf(stderr, "%s: cannot subscribe as %s: %s\n", PROGRAM, o->subscription,
                 rc == HD_CLIENT_EREJECTED ? why
                 : rc == HD_CLIENT_EINVAL  ? "a name is 1-64 of A-Z a-z 0-9 . _ -"
                                           : hd_client_strerror(rc));
@@ -442,13 +363,13 @@ static int cmd_listen(char **argv)
         return rc == HD_CLIENT_EREJECTED ? AGENT_CLI_REFUSED : AGENT_CLI_USAGE;
     }
     fprintf(stderr, "%s: %s subscription %s after seq %" PRIu64 "%s\n", PROGRAM, sd.created ? "created" : "resumed",
-            o.subscription, sd.resume_from_seq, o.once ? "" : "; Ctrl-C stops");
-    unsigned flags = o.show_nhs ? EVENT_FMT_SHOW_NHS : 0;
+            o->subscription, sd.resume_from_seq, o->once ? "" : "; Ctrl-C stops");
+    unsigned flags = o->show_nhs ? EVENT_FMT_SHOW_NHS : 0;
     int status = AGENT_CLI_OK;
-    while (!interrupted) {
+    while (!agent_cli_interrupted()) {
         hd_delivery_t d;
         rc = hd_client_next(c, 1000, &d);
-        if (rc == HD_CLIENT_ETIMEOUT && o.once)
+        if (rc == HD_CLIENT_ETIMEOUT && o->once)
             break;
         if (rc == HD_CLIENT_ETIMEOUT || rc == HD_CLIENT_EINTR)
             continue;
@@ -457,7 +378,7 @@ static int cmd_listen(char **argv)
             status = AGENT_CLI_USAGE;
             break;
         }
-        if (o.json) {
+        if (o->json) {
             event_fmt_json(stdout, &d.event->base, flags);
             putchar('\n');
         } else {
@@ -475,33 +396,6 @@ static int cmd_listen(char **argv)
 
 int main(int argc, char **argv)
 {
-    options_set_program(PROGRAM);
-    if (argc < 2) {
-        usage(stderr);
-        return AGENT_CLI_USAGE;
-    }
-    const char *name = argv[1];
-    bool help = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
-    if (help && argc > 2)
-        name = argv[2];
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(name, commands[i].name))
-            continue;
-        if (help) {
-            command_usage(stdout, &commands[i]);
-            return AGENT_CLI_OK;
-        }
-        return commands[i].run(argv + 2);
-    }
-    if (help && argc == 2) {
-        usage(stdout);
-        return AGENT_CLI_OK;
-    }
-    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("%s %s\n", PROGRAM, HD_CLIENT_VERSION);
-        return AGENT_CLI_OK;
-    }
-    fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM, name);
-    usage(stderr);
-    return AGENT_CLI_USAGE;
+    gp_opts_t o = {.window = WINDOW_DEFAULT, .subscription = "outcomes"};
+    return agent_cli_main(&program, argc, argv, &o, &o.help, &o.conn);
 }

@@ -13,8 +13,6 @@
  * instead. The provider is the agent's own organisation, from the broker's Welcome.
  */
 #include <inttypes.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,37 +93,7 @@ static const options_row_t follow_up_rows[] = {
     MESSAGE_ID, HELP,
 };
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return AGENT_CLI_USAGE;
-}
+#define bad(...) agent_cli_bad(PROGRAM, __VA_ARGS__)
 
 static unsigned nhs_flags(const cp_opts_t *o)
 {
@@ -180,28 +148,39 @@ static void follow_up_args(const cp_opts_t *o, char **words, discharge_follow_up
 
 /* ---- checks made before connecting ------------------------------------------------ */
 
-static int check_id(const char *command, const cp_opts_t *o, char **words)
+/* Every command's checks, before its own. */
+static int check_any(const agent_cli_command_t *cmd, void *opts)
 {
-    (void)command, (void)o;
+    (void)cmd;
+    const cp_opts_t *o = opts;
+    return agent_cli_message_id(PROGRAM, o->message_id);
+}
+
+static int check_id(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
+{
+    (void)cmd, (void)opts, (void)n_words;
     char why[ASSESS_WHY_LEN];
     return assess_args_id(words[0], why) ? bad("%s", why) : 0;
 }
 
-static int check_response(const char *command, const cp_opts_t *o, char **words)
+static int check_response(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
 {
+    (void)n_words;
+    const cp_opts_t *o = opts;
     Huddle__DeclineReason reason;
     if (o->reason && assess_args_decline_reason(o->reason, &reason))
         return bad("--reason is no-capacity, needs-exceed-registration, assessment-incomplete or other, not '%.40s'",
                    o->reason);
     assess_response_t r;
-    response_args(command, o, words, &r);
+    response_args(cmd->name, o, words, &r);
     char why[ASSESS_WHY_LEN];
     return assess_args_response_check(&r, why) ? bad("%s", why) : 0;
 }
 
-static int check_placement(const char *command, const cp_opts_t *o, char **words)
+static int check_placement(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)command;
+    (void)cmd, (void)n_words;
+    const cp_opts_t *o = opts;
     Huddle__PlacementDestination d;
     if (o->review == o->ended)
         return bad("placement takes --review or --ended (with --date and --destination), one of the two");
@@ -214,9 +193,10 @@ static int check_placement(const char *command, const cp_opts_t *o, char **words
     return discharge_args_placement_check(&p, why) ? bad("%s", why) : 0;
 }
 
-static int check_follow_up(const char *command, const cp_opts_t *o, char **words)
+static int check_follow_up(const agent_cli_command_t *cmd, void *opts, char **words, size_t n_words)
 {
-    (void)command;
+    (void)cmd, (void)n_words;
+    const cp_opts_t *o = opts;
     Huddle__FollowUpResult r;
     Huddle__FollowUpWhere w;
     if (discharge_args_result(o->result, &r))
@@ -245,9 +225,10 @@ static int read_own(hd_client_t *c, const cp_opts_t *o, assess_cli_list_t *l)
     return assess_cli_read(c, PROGRAM, &q, 0, l);
 }
 
-static int run_list(const char *command, hd_client_t *c, cp_opts_t *o, char **words)
+static int run_list(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)command, (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const cp_opts_t *o = opts;
     assess_cli_list_t l;
     int rc = read_own(c, o, &l);
     if (rc == 0) {
@@ -262,9 +243,10 @@ static int run_list(const char *command, hd_client_t *c, cp_opts_t *o, char **wo
     return rc;
 }
 
-static int run_show(const char *command, hd_client_t *c, cp_opts_t *o, char **words)
+static int run_show(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)command;
+    (void)cmd, (void)n_words;
+    const cp_opts_t *o = opts;
     assess_cli_list_t l;
     int rc = read_own(c, o, &l);
     const Huddle__AssessmentRecord *found = NULL;
@@ -285,10 +267,12 @@ static int run_show(const char *command, hd_client_t *c, cp_opts_t *o, char **wo
 
 /* ---- answering and reporting ------------------------------------------------------------ */
 
-static int run_response(const char *command, hd_client_t *c, cp_opts_t *o, char **words)
+static int run_response(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
+    (void)n_words;
+    const cp_opts_t *o = opts;
     assess_response_t r;
-    response_args(command, o, words, &r);
+    response_args(cmd->name, o, words, &r);
     assess_answer_msg_t m;
     assess_args_response_event(&r, hd_client_welcome(c)->org_ods, o->message_id, hd_time_now_ms(), &m);
     hd_publish_result_t res;
@@ -300,9 +284,10 @@ static int run_response(const char *command, hd_client_t *c, cp_opts_t *o, char 
     return 0;
 }
 
-static int run_placement(const char *command, hd_client_t *c, cp_opts_t *o, char **words)
+static int run_placement(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)command;
+    (void)cmd, (void)n_words;
+    const cp_opts_t *o = opts;
     discharge_placement_t p;
     placement_args(o, words, &p);
     discharge_report_msg_t m;
@@ -315,9 +300,10 @@ static int run_placement(const char *command, hd_client_t *c, cp_opts_t *o, char
     return rc;
 }
 
-static int run_follow_up(const char *command, hd_client_t *c, cp_opts_t *o, char **words)
+static int run_follow_up(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)command;
+    (void)cmd, (void)n_words;
+    const cp_opts_t *o = opts;
     discharge_follow_up_t f;
     follow_up_args(o, words, &f);
     discharge_report_msg_t m;
@@ -335,9 +321,10 @@ static const Huddle__EventKind listen_kinds[] = {
     HUDDLE__EVENT_KIND__EVENT_KIND_ASSESSMENT_INFO_PROVIDED,
 };
 
-static int run_listen(const char *command, hd_client_t *c, cp_opts_t *o, char **words)
+static int run_listen(const agent_cli_command_t *cmd, hd_client_t *c, void *opts, char **words, size_t n_words)
 {
-    (void)command, (void)words;
+    (void)cmd, (void)words, (void)n_words;
+    const cp_opts_t *o = opts;
     char *own = (char *)hd_client_welcome(c)->org_ods;
     Huddle__Filter filter = HUDDLE__FILTER__INIT;
     filter.n_kinds = sizeof listen_kinds / sizeof listen_kinds[0];
@@ -345,147 +332,59 @@ static int run_listen(const char *command, hd_client_t *c, cp_opts_t *o, char **
     filter.n_provider_ods = 1;
     filter.provider_ods = &own;
     return assess_cli_listen(c, PROGRAM, o->subscription ? o->subscription : "assessments", &filter, o->new_only,
-                             o->once, o->json, nhs_flags(o), &interrupted);
+                             o->once, o->json, nhs_flags(o));
 }
 
 /* ---- commands ---------------------------------------------------------------------------- */
 
-typedef struct {
-    const char *name, *args;
-    size_t n_words;
-    const char *summary, *what;
-    const options_row_t *rows;
-    size_t n_rows;
-    int (*check)(const char *command, const cp_opts_t *o, char **words);
-    int (*run)(const char *command, hd_client_t *c, cp_opts_t *o, char **words);
-} command_t;
-
 #define ROWS(t) t, sizeof t / sizeof t[0]
-static const command_t commands[] = {
-    {"list", "", 0, "assessments awaiting your answer, with the hours left",
+static const agent_cli_command_t commands[] = {
+    {"list", "", 0, 0,
      "Lists the trusted assessments addressed to this provider that await its answer, newest\n"
      "first: id, episode, patient (masked), service, state, when submitted, time left before the\n"
      "24-hour deadline (after it the hospital's discharge hub is alerted), assessor organisation\n"
      "and the start wanted. --all lists every one, answered or not.",
-     ROWS(list_rows), NULL, run_list},
-    {"show", "ASSESSMENT", 1, "one assessment in full: needs, recommendation, dates",
+     ROWS(list_rows), NULL, run_list, "assessments awaiting your answer, with the hours left", NULL},
+    {"show", "ASSESSMENT", 1, 1,
      "Prints one assessment addressed to this provider: service, state, episode, patient, who\n"
      "assessed it and when, the deadline, the start wanted and hours of care, the needs of each\n"
      "domain, the recommendation, and the latest answer and information.",
-     ROWS(show_rows), check_id, run_show},
-    {"accept", "ASSESSMENT", 1, "accept, with the date care can start",
+     ROWS(show_rows), check_id, run_show, "one assessment in full: needs, recommendation, dates", NULL},
+    {"accept", "ASSESSMENT", 1, 1,
      "Accepts the assessment (ASSESSMENT_RESPONDED, ACCEPT): you will take the patient from --start.",
-     ROWS(accept_rows), check_response, run_response},
-    {"query", "ASSESSMENT", 1, "ask the assessor a question",
+     ROWS(accept_rows), check_response, run_response, "accept, with the date care can start", NULL},
+    {"query", "ASSESSMENT", 1, 1,
      "Asks the assessor for more information (REQUEST_INFO); the deadline stops until they answer.",
-     ROWS(query_rows), check_response, run_response},
-    {"decline", "ASSESSMENT", 1, "decline, with the reason",
+     ROWS(query_rows), check_response, run_response, "ask the assessor a question", NULL},
+    {"decline", "ASSESSMENT", 1, 1,
      "Declines the assessment (DECLINE) for a reason: no-capacity, needs-exceed-registration,\n"
      "assessment-incomplete (counted against the assessor's organisation) or other, which needs\n"
      "--text.",
-     ROWS(decline_rows), check_response, run_response},
-    {"listen", "", 0, "print new assessments and assessors' information",
+     ROWS(decline_rows), check_response, run_response, "decline, with the reason", NULL},
+    {"listen", "", 0, 0,
      "Attaches to a durable subscription of the assessments addressed to this provider and the\n"
      "assessors' further information, prints one line per event and acknowledges it once\n"
      "printed. Run it again to resume after the last one acknowledged; --once exits when nothing\n"
      "more is waiting.",
-     ROWS(listen_rows), NULL, run_listen},
-    {"placement", "EPISODE", 1, "report a placement review or its end",
+     ROWS(listen_rows), NULL, run_listen, "print new assessments and assessors' information", NULL},
+    {"placement", "EPISODE", 1, 1,
      "Reports on a pathway 2 (or 3) placement of a discharged episode (PLACEMENT_REPORTED): --review\n"
      "when it was reviewed and continues, or --ended with its last day and where the patient went.",
-     ROWS(placement_rows), check_placement, run_placement},
-    {"follow-up", "EPISODE", 1, "report the 91-day follow-up",
+     ROWS(placement_rows), check_placement, run_placement, "report a placement review or its end", NULL},
+    {"follow-up", "EPISODE", 1, 1,
      "Reports the 91-day follow-up of a pathway 1 discharge (FOLLOW_UP_REPORTED): at home, not at\n"
      "home (and where), or not known.",
-     ROWS(follow_up_rows), check_follow_up, run_follow_up},
+     ROWS(follow_up_rows), check_follow_up, run_follow_up, "report the 91-day follow-up", NULL},
 };
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: %s COMMAND [ARGS] [OPTIONS]\n\nA care provider's Huddle agent: answers trusted assessments "
-                 "and reports placements and follow-ups.\n\nCommands:\n", PROGRAM);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-9s %-11s %s\n", commands[i].name, commands[i].args, commands[i].summary);
-    fprintf(out, "  help      COMMAND     show a command's options\n\n`%s COMMAND --help` shows a command's options.\n",
-            PROGRAM);
-}
-
-static void command_usage(FILE *out, const command_t *cmd)
-{
-    fprintf(out, "usage: %s %s%s%s [OPTIONS]\n\n%s\n\nOptions:\n", PROGRAM, cmd->name, cmd->args[0] ? " " : "",
-            cmd->args, cmd->what);
-    options_usage(out, cmd->rows, cmd->n_rows, 22);
-    agent_cli_env_help(out);
-}
-
-static int run(const command_t *cmd, char **argv)
-{
-    cp_opts_t o;
-    memset(&o, 0, sizeof o);
-    agent_cli_conn_defaults(&o.conn);
-    char *words[1];
-    size_t n_words = 0;
-    if (options_parse(cmd->rows, cmd->n_rows, argv, &o, cmd->name, words, cmd->n_words, &n_words)) {
-        fprintf(stderr, "`%s %s --help` for the options\n", PROGRAM, cmd->name);
-        return AGENT_CLI_USAGE;
-    }
-    if (o.help) {
-        command_usage(stdout, cmd);
-        return AGENT_CLI_OK;
-    }
-    if (n_words != cmd->n_words)
-        return bad("usage: %s %s %s [OPTIONS]", PROGRAM, cmd->name, cmd->args);
-    if (o.message_id && (!*o.message_id || strlen(o.message_id) > HD_CLIENT_ID_MAX))
-        return bad("--message-id is 1-%d characters", HD_CLIENT_ID_MAX);
-    int rc = cmd->check ? cmd->check(cmd->name, &o, words) : 0;
-    if (rc)
-        return rc;
-    catch_signals();
-    hd_client_t *c = NULL;
-    if ((rc = agent_cli_connect(&o.conn, PROGRAM, PROGRAM, &c)) != 0)
-        return interrupted ? AGENT_CLI_OK : rc;
-    const hd_welcome_t *w = hd_client_welcome(c);
-    if (w->role != HUDDLE__ROLE__ROLE_CARE_PROVIDER) {
-        fprintf(stderr, "%s: agent %s is not a care provider (its role is %s)\n", PROGRAM, w->agent_id,
-                event_fmt_enum(&huddle__role__descriptor, (int)w->role));
-        hd_client_destroy(&c);
-        return AGENT_CLI_USAGE;
-    }
-    rc = cmd->run(cmd->name, c, &o, words);
-    hd_client_destroy(&c);
-    return rc;
-}
+static const agent_cli_program_t program = {
+    PROGRAM, "A care provider's Huddle agent: answers trusted assessments and reports placements and follow-ups.", "",
+    AGENT_CLI_SESSION | AGENT_CLI_SIGNALS, 9, 11, 22, ROWS(commands), check_any,
+    HUDDLE__ROLE__ROLE_CARE_PROVIDER, "a care provider",
+};
 
 int main(int argc, char **argv)
 {
-    options_set_program(PROGRAM);
-    if (argc < 2) {
-        usage(stderr);
-        return AGENT_CLI_USAGE;
-    }
-    const char *name = argv[1];
-    bool help = !strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h");
-    if (help && argc > 2)
-        name = argv[2];
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(name, commands[i].name))
-            continue;
-        if (help) {
-            command_usage(stdout, &commands[i]);
-            return AGENT_CLI_OK;
-        }
-        return run(&commands[i], argv + 2);
-    }
-    if (help && argc == 2) {
-        usage(stdout);
-        return AGENT_CLI_OK;
-    }
-    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("%s %s\n", PROGRAM, HD_CLIENT_VERSION);
-        return AGENT_CLI_OK;
-    }
-    fprintf(stderr, "%s: unknown command '%s'\n", PROGRAM, name);
-    usage(stderr);
-    return AGENT_CLI_USAGE;
+    cp_opts_t o = {0};
+    return agent_cli_main(&program, argc, argv, &o, &o.help, &o.conn);
 }

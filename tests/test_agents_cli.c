@@ -16,10 +16,8 @@
 
 #include "gp_csv.h"
 #include "hd_time.h"
-#include "testutil.h"
-#include "tu_registry.h"
+#include "tu_cli.h"
 
-#define OUT_LEN 65536
 #define P1 "9434765919"
 #define P2 "4010232137"
 #define P3 "9990000018"
@@ -33,13 +31,7 @@ static tu_agent_t agents[N_AGENTS] = {
                .neighbourhood = "nb-north"},
 };
 
-typedef struct {
-    char dir[256];
-    tu_broker_t broker;
-    char broker_pub[41];
-    char out[OUT_LEN];
-    char server_key[512], key[N_AGENTS][512];
-} fx_t;
+typedef tu_cli_t fx_t;
 
 /* Runs a program with up to 40 words: its exit status, its output in f->out. */
 #define RUN(f, ...) tu_run((const char *[]){__VA_ARGS__, NULL}, (f)->out, sizeof (f)->out)
@@ -47,89 +39,27 @@ typedef struct {
 /* The connection options of an agent, in the order RUN_AS puts them before the rest. */
 #define AS(f, who) "--endpoint", (f)->broker.endpoint, "--server-key", (f)->server_key, "--key", (f)->key[who], \
                    "--timeout", timeout()
+#define has(f, text) tu_has((f)->out, (text))
+#define lacks(f, text) tu_lacks((f)->out, (text))
 
 static const char *timeout(void)
 {
     return tu_under_valgrind() ? "30" : "5";
 }
 
-static void has(const fx_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("expected \"%s\" in:\n%s", text, f->out);
-}
-
-static void lacks(const fx_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("did not expect \"%s\" in:\n%s", text, f->out);
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    assert_true(fd >= 0);
-    size_t n = strlen(text);
-    assert_int_equal(write(fd, text, n), (ssize_t)n);
-    close(fd);
-}
-
-static int setup_offline(void **state)
-{
-    fx_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    unsetenv("HUDDLE_SERVER_KEY");
-    unsetenv("HUDDLE_SECRET_KEY");
-    *state = f;
-    return 0;
-}
-
-/* A broker on a fresh store with these flags, and every agent's key files in dir/keys. */
-static int start_broker(void **state, const char *const *extra)
-{
-    setup_offline(state);
-    fx_t *f = *state;
-    assert_int_equal(tu_registry_seed(f->dir, agents, N_AGENTS, f->broker_pub), 0);
-    char line[64], dir[sizeof f->dir]; /* a copy: -Wrestrict cannot tell the fields of f apart */
-    memcpy(dir, f->dir, sizeof dir);
-    snprintf(f->server_key, sizeof f->server_key, "%s/keys/broker.pub", dir);
-    snprintf(line, sizeof line, "%s\n", f->broker_pub);
-    write_file(f->server_key, line, 0644);
-    for (int i = 0; i < N_AGENTS; i++) {
-        char pub[600];
-        snprintf(f->key[i], sizeof f->key[i], "%s/keys/%s.key", dir, agents[i].id);
-        snprintf(pub, sizeof pub, "%s/keys/%s.pub", dir, agents[i].id);
-        snprintf(line, sizeof line, "%s\n", agents[i].sec);
-        write_file(f->key[i], line, 0600);
-        snprintf(line, sizeof line, "%s\n", agents[i].pub);
-        write_file(pub, line, 0644);
-    }
-    if (tu_broker_start(&f->broker, f->dir, extra) != 0)
-        fail_msg("huddled did not start (log: %s)", f->broker.log);
-    return 0;
-}
-
 static int setup_broker(void **state)
 {
-    return start_broker(state, NULL);
+    tu_cli_setup(state);
+    tu_cli_start_broker(*state, agents, N_AGENTS, NULL);
+    return 0;
 }
 
 /* Queries answered two entries at a time: the programs must page. */
 static int setup_broker_small_pages(void **state)
 {
-    return start_broker(state, (const char *const[]){"--query-limit-max=2", "--query-limit-default=2", NULL});
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    if (f->broker.pid > 0)
-        tu_broker_stop(&f->broker, SIGKILL);
-    unsetenv("HUDDLE_SERVER_KEY");
-    unsetenv("HUDDLE_SECRET_KEY");
-    tu_rmtree(f->dir);
-    free(f);
+    tu_cli_setup(state);
+    tu_cli_start_broker(*state, agents, N_AGENTS,
+                        (const char *const[]){"--query-limit-max=2", "--query-limit-default=2", NULL});
     return 0;
 }
 
@@ -137,7 +67,7 @@ static int teardown(void **state)
 static const char *file_in(fx_t *f, const char *name, const char *text, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s", f->dir, name);
-    write_file(buf, text, 0600);
+    tu_write_file(buf, text, 0600);
     return buf;
 }
 
@@ -253,12 +183,12 @@ static void test_key_file_mistakes(void **state)
     has(f, "the broker's key is set but not this agent's");
     /* a .pub beside the .key that is not its public half */
     snprintf(line, sizeof line, "%s\n", op);
-    write_file(pub, line, 0644);
+    tu_write_file(pub, line, 0644);
     assert_int_equal(GP_SUBMIT("--server-key", other_pub, "--key", sec), 2);
     has(f, "me.pub is not the public half of");
     /* the right pair, given by its prefix, gets as far as the (absent) broker */
     snprintf(line, sizeof line, "%s\n", kp);
-    write_file(pub, line, 0644);
+    tu_write_file(pub, line, 0644);
     snprintf(pub, sizeof pub, "%s/me", f->dir);
     assert_int_equal(GP_SUBMIT("--server-key", other_pub, "--key", pub), 2);
     has(f, "no broker answered");
@@ -520,16 +450,18 @@ static void test_mdt_cycle_end_to_end(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, tu_cli_setup, tu_cli_teardown)
+#define T_BROKER(name, setup) cmocka_unit_test_setup_teardown(name, setup, tu_cli_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_gp_help, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_gp_usage_errors, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_gp_bad_header_refused_before_connecting, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_no_broker_is_exit_2, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_key_file_mistakes, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_coordinator_help, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_coordinator_usage_errors, setup_offline, teardown),
-        cmocka_unit_test_setup_teardown(test_gp_submit_end_to_end, setup_broker, teardown),
-        cmocka_unit_test_setup_teardown(test_mdt_cycle_end_to_end, setup_broker_small_pages, teardown),
+        T(test_gp_help),
+        T(test_gp_usage_errors),
+        T(test_gp_bad_header_refused_before_connecting),
+        T(test_no_broker_is_exit_2),
+        T(test_key_file_mistakes),
+        T(test_coordinator_help),
+        T(test_coordinator_usage_errors),
+        T_BROKER(test_gp_submit_end_to_end, setup_broker),
+        T_BROKER(test_mdt_cycle_end_to_end, setup_broker_small_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

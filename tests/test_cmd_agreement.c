@@ -6,13 +6,13 @@
  */
 #include <sys/file.h>
 
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 /* Adds an agreement that must be recorded. */
-static void add_ok(tu_cli_t *f, const char *id, const char *provider, const char *services, const char *from,
+static void add_ok(tu_cmd_t *f, const char *id, const char *provider, const char *services, const char *from,
                    const char *to)
 {
     int rc = to ? RUN(f, "agreement", "add", "--id", id, "--assessor", "RXH", "--provider", provider, "--services",
@@ -25,7 +25,7 @@ static void add_ok(tu_cli_t *f, const char *id, const char *provider, const char
 
 static void test_add_list_revoke(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "agreement", "add", "--id", "TA-VN", "--assessor", "RXH", "--provider", "VN123",
                          "--services", "residential,nursing", "--from", "2026-01-01"),
@@ -65,7 +65,7 @@ static void test_add_list_revoke(void **state)
 
 static void test_refusals_name_the_field(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     add_ok(f, "TA-1", "VN123", "nursing", "2026-01-01", "2026-12-31");
 #define ADD(...) RUN(f, "agreement", "add", "--assessor", "RXH", "--provider", "VN123", __VA_ARGS__)
@@ -102,7 +102,7 @@ static void test_refusals_name_the_field(void **state)
 
 static void test_usage_help_lock_and_store(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "agreement", "list"), 1); /* no store yet */
     assert_int_equal(RUN(f, "agreement", "add", "--id", "TA-1", "--assessor", "RXH", "--provider", "VN123",
                          "--services", "nursing", "--from", "2027-01-01"),
@@ -145,9 +145,9 @@ static void test_usage_help_lock_and_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_add_list_revoke, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_refusals_name_the_field, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_usage_help_lock_and_store, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_add_list_revoke, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_name_the_field, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_usage_help_lock_and_store, tu_cmd_setup, tu_cmd_teardown),
     };
     return cmocka_run_group_tests_name("cmd_agreement", tests, NULL, NULL);
 }

@@ -7,10 +7,10 @@
  */
 #include <inttypes.h>
 
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 /* huddle bench ARGS..., with $TMPDIR in the test's own directory */
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "bench", __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", "bench", __VA_ARGS__)
 
 /* The number after "key": in text, which must be there. */
 static uint64_t number_after(const char *text, const char *key)
@@ -28,7 +28,7 @@ static uint64_t number_after(const char *text, const char *key)
 
 static void test_help_and_bad_options(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "--help"), 0);
     const char *options[] = {"--publishers N", "--subscribers M", "--size BYTES", "--duration SECONDS",
                              "--rate EVENTS_PER_S", "--window N", "--endpoint E", "--huddled PATH", "--insecure",
@@ -53,7 +53,7 @@ static void test_help_and_bad_options(void **state)
 
 /* One short run, with --insecure or not: one JSON line saying which, and every event
  * accepted delivered once. */
-static void short_run(tu_cli_t *f, bool insecure)
+static void short_run(tu_cmd_t *f, bool insecure)
 {
     int rc = insecure ? RUN(f, "--duration", "1", "--publishers", "1", "--subscribers", "1", "--size", "128",
                             "--no-ceilings", "--insecure")
@@ -95,9 +95,9 @@ static void test_insecure_run_says_so(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_help_and_bad_options, tu_cli_setup_tmpdir, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_short_run_prints_one_line, tu_cli_setup_tmpdir, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_insecure_run_says_so, tu_cli_setup_tmpdir, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_help_and_bad_options, tu_cmd_setup_tmpdir, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_short_run_prints_one_line, tu_cmd_setup_tmpdir, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_insecure_run_says_so, tu_cmd_setup_tmpdir, tu_cmd_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,10 +6,10 @@
  */
 #include <inttypes.h>
 
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 /* huddle bench-agenda ARGS..., with $TMPDIR in the test's own directory */
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "bench-agenda", __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", "bench-agenda", __VA_ARGS__)
 
 /* The text after "key": in text (from), which must be there. */
 static const char *after(const char *text, const char *key)
@@ -32,7 +32,7 @@ static double number_after(const char *text, const char *key)
 
 static void test_help_and_bad_options(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "--help"), 0);
     const char *options[] = {"--patients N", "--waiting N", "--finished N", "--deferred N", "--practices N",
                              "--weeks N", "--builds N", "--verbose", "aborted"};
@@ -61,7 +61,7 @@ static void check_session(const char *json, const char *name, double length)
 
 static void test_small_run(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     int rc = RUN(f, "--patients", "600", "--waiting", "150", "--finished", "60", "--deferred", "20", "--builds", "7",
                  "--weeks", "4");
     if (rc != 0)
@@ -81,8 +81,8 @@ static void test_small_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_help_and_bad_options, tu_cli_setup_tmpdir, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_small_run, tu_cli_setup_tmpdir, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_help_and_bad_options, tu_cmd_setup_tmpdir, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_small_run, tu_cmd_setup_tmpdir, tu_cmd_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
  */
 #include <sys/file.h>
 
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 /* The demo's agents as the operator sees them: id, role, org. */
 static const char *const demo[][3] = {
@@ -29,11 +29,11 @@ static int teardown(void **state)
 {
     unsetenv("HUDDLE_SERVER_KEY");
     unsetenv("HUDDLE_SECRET_KEY");
-    return tu_cli_teardown(state);
+    return tu_cmd_teardown(state);
 }
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 /* DIR/ID.EXT */
 static void key_path(char *buf, size_t len, const char *dir, const char *id, const char *ext)
@@ -42,7 +42,7 @@ static void key_path(char *buf, size_t len, const char *dir, const char *id, con
 }
 
 /* No demo record and no demo key file: what a refused run must leave. */
-static void assert_no_demo(tu_cli_t *f)
+static void assert_no_demo(tu_cmd_t *f)
 {
     char path[512];
     for (size_t i = 0; i < N_DEMO; i++) {
@@ -60,7 +60,7 @@ static void assert_no_demo(tu_cli_t *f)
 
 static void test_demo_registers_every_identity(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "demo"), 0);
     char printed[sizeof f->out];
@@ -131,7 +131,7 @@ static void test_demo_registers_every_identity(void **state)
 
 static void test_second_run_refused_and_changes_nothing(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "demo"), 0);
     char updated[128], pub_before[64], pub_after[64], path[512];
@@ -157,7 +157,7 @@ static void test_second_run_refused_and_changes_nothing(void **state)
 
 static void test_clash_with_existing_records_refused(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     char prefix[400];
     /* an agent of the same id (the last the demo adds): the registry's CONFLICT */
@@ -185,7 +185,7 @@ static void test_clash_with_existing_records_refused(void **state)
 
 static void test_clash_with_an_agreement_refused(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     /* an agreement of the demo's id, recorded by the operator: never replaced */
     assert_int_equal(RUN(f, "agreement", "add", "--id", "demo-rxh-vn123", "--assessor", "RYJ", "--provider", "VN999",
@@ -205,7 +205,7 @@ static void test_clash_with_an_agreement_refused(void **state)
 
 static void test_key_file_in_the_way_leaves_nothing(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     char path[512];
     key_path(path, sizeof path, f->keys, "ig-auditor", "pub"); /* the last pair written */
@@ -228,7 +228,7 @@ static void test_key_file_in_the_way_leaves_nothing(void **state)
 
 static void test_refused_beside_a_running_broker(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "demo"), 1);
     assert_output_has(f, "no store at");
     init_store(f);
@@ -250,7 +250,7 @@ static void test_refused_beside_a_running_broker(void **state)
 
 static void test_help_usage_and_keys_option(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "demo", "--help"), 0);
     assert_output_has(f, "usage: huddle [--store DIR] demo");
     assert_output_has(f, "FICTIONAL");
@@ -284,7 +284,7 @@ static void test_help_usage_and_keys_option(void **state)
 /* The note, followed: a demo agent publishes over CURVE and another receives it. */
 static void test_demo_agents_connect(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     assert_int_equal(RUN(f, "demo"), 0);
     if (tu_broker_start(&f->broker, f->var, NULL) != 0)
@@ -314,14 +314,14 @@ static void test_demo_agents_connect(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_demo_registers_every_identity, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_second_run_refused_and_changes_nothing, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clash_with_existing_records_refused, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clash_with_an_agreement_refused, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_key_file_in_the_way_leaves_nothing, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_beside_a_running_broker, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_help_usage_and_keys_option, tu_cli_setup, teardown),
-        cmocka_unit_test_setup_teardown(test_demo_agents_connect, tu_cli_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_registers_every_identity, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_run_refused_and_changes_nothing, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clash_with_existing_records_refused, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clash_with_an_agreement_refused, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_file_in_the_way_leaves_nothing, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_beside_a_running_broker, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_usage_and_keys_option, tu_cmd_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_agents_connect, tu_cmd_setup, teardown),
     };
     return cmocka_run_group_tests_name("cmd_demo", tests, NULL, NULL);
 }

@@ -5,10 +5,10 @@
  */
 #include <sys/file.h>
 
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 static void path_in(char *buf, size_t len, const char *dir, const char *name)
 {
@@ -17,7 +17,7 @@ static void path_in(char *buf, size_t len, const char *dir, const char *name)
 
 static void test_init_store_keys_and_admin(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "init"), 0);
     assert_output_has(f, "created store");
     assert_output_has(f, "broker.key (mode 0600");
@@ -50,7 +50,7 @@ static void test_init_store_keys_and_admin(void **state)
 
 static void test_init_options_and_existing_keys(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char keys[400], path[512];
     snprintf(keys, sizeof keys, "%s/elsewhere/keys", f->dir);
     assert_int_equal(RUN(f, "init", "--keys", keys, "--org", "RXH"), 0);
@@ -75,7 +75,7 @@ static void test_init_options_and_existing_keys(void **state)
 
 static void test_keygen(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char prefix[400], path[512], secret[64], pub[64];
     snprintf(prefix, sizeof prefix, "%s/riverside", f->dir);
     assert_int_equal(RUN(f, "keygen", "--out", prefix), 0);
@@ -94,7 +94,7 @@ static void test_keygen(void **state)
 
 static void test_registry_commands(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     char coord[400], coord2[400], gp[400], path[512], pub[64], key_arg[64];
     snprintf(coord, sizeof coord, "%s/coord", f->dir);
@@ -165,7 +165,7 @@ static void test_registry_commands(void **state)
 
 static void test_refusals_and_usage(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "agent", "add", "x", "--role", "admin", "--org", "X26", "--key", "abc"), 1);
     assert_output_has(f, "no store at");
     init_store(f);
@@ -223,7 +223,7 @@ static void test_refusals_and_usage(void **state)
 
 static void test_refused_while_a_broker_runs(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     init_store(f);
     char path[512];
     path_in(path, sizeof path, f->store, "huddled.lock");
@@ -252,12 +252,12 @@ static void test_refused_while_a_broker_runs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_init_store_keys_and_admin, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_init_options_and_existing_keys, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_keygen, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_registry_commands, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_refusals_and_usage, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_refused_while_a_broker_runs, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_init_store_keys_and_admin, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_init_options_and_existing_keys, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_keygen, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_registry_commands, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_and_usage, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_while_a_broker_runs, tu_cmd_setup, tu_cmd_teardown),
     };
     return cmocka_run_group_tests_name("cmd_registry", tests, NULL, NULL);
 }

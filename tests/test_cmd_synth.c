@@ -7,7 +7,7 @@
  * `huddle init` made (all or nothing, refusing a second run).
  */
 #include "nhs.h"
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 #define HEADER                                                                                                   \
     "nhs_number,age_years,birth_year,long_term_conditions,efi_score,efi_deficits,cost_ratio,"                    \
@@ -31,7 +31,7 @@ typedef struct {
 } run_t;
 
 /* huddle --store <the fixture's store> ARGS... */
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", "--store", (f)->store, __VA_ARGS__)
 
 /* The whole file, NUL-terminated (free it); fails the test if it cannot be read. */
 static char *slurp(const char *path, size_t *len)
@@ -237,7 +237,7 @@ static void assert_unique(run_t *r)
 }
 
 /* The summary's TOTAL row: list, multimorbidity, high cost, frailty, any cohort, referrals. */
-static void summary_total(const tu_cli_t *f, long total[6])
+static void summary_total(const tu_cmd_t *f, long total[6])
 {
     const char *at = strstr(f->out, "\nTOTAL ");
     if (!at || sscanf(at, " TOTAL %ld %ld %ld %ld %ld %ld", &total[0], &total[1], &total[2], &total[3], &total[4],
@@ -247,7 +247,7 @@ static void summary_total(const tu_cli_t *f, long total[6])
 
 static void test_files_header_and_list_sizes(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char out[400], path[512];
     snprintf(out, sizeof out, "%s/a/b", f->dir); /* created, parents too */
     assert_int_equal(RUN(f, "synth", "--out", out, "--patients", "5000", "--practices", "4"), 0);
@@ -297,7 +297,7 @@ static void test_files_header_and_list_sizes(void **state)
 /* A mid-size run: every row valid, numbers unique, the shape within loose bounds. */
 static void test_population_is_plausible(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char out[400];
     snprintf(out, sizeof out, "%s/mid", f->dir);
     assert_int_equal(RUN(f, "synth", "--out", out, "--patients", "20000", "--seed", "7"), 0);
@@ -342,7 +342,7 @@ static bool same_file(const char *a, const char *b)
 
 static void test_same_seed_same_bytes(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char one[400], two[400], three[400], a[512], b[512];
     snprintf(one, sizeof one, "%s/one", f->dir);
     snprintf(two, sizeof two, "%s/two", f->dir);
@@ -370,7 +370,7 @@ static void test_same_seed_same_bytes(void **state)
 
 static void test_bad_options_refused(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char out[400];
     snprintf(out, sizeof out, "%s/out", f->dir);
     static const struct {
@@ -429,7 +429,7 @@ static void test_bad_options_refused(void **state)
     assert_output_has(f, "synth [OPTIONS]");
 }
 
-static void assert_no_synth_agents(tu_cli_t *f)
+static void assert_no_synth_agents(tu_cmd_t *f)
 {
     assert_int_equal(RUN(f, "agent", "list"), 0);
     if (strstr(f->out, "gp-z99"))
@@ -441,7 +441,7 @@ static void assert_no_synth_agents(tu_cli_t *f)
 
 static void test_register_all_or_nothing(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char out[400], path[512];
     snprintf(out, sizeof out, "%s/synth", f->dir);
     if (RUN(f, "init") != 0)
@@ -552,11 +552,11 @@ static void test_register_all_or_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_files_header_and_list_sizes, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_population_is_plausible, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_same_seed_same_bytes, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_options_refused, tu_cli_setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_register_all_or_nothing, tu_cli_setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_files_header_and_list_sizes, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_population_is_plausible, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_same_seed_same_bytes, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_options_refused, tu_cmd_setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_register_all_or_nothing, tu_cmd_setup, tu_cmd_teardown),
     };
     return cmocka_run_group_tests_name("cmd_synth", tests, NULL, NULL);
 }

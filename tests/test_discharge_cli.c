@@ -13,10 +13,8 @@
 #include <cmocka.h>
 
 #include "episode_csv.h"
-#include "testutil.h"
-#include "tu_registry.h"
+#include "tu_cli.h"
 
-#define OUT_LEN 65536
 #define P1 "9434765919"
 
 enum { HUB, ASSESSOR, PROVIDER, N_AGENTS };
@@ -26,78 +24,19 @@ static tu_agent_t agents[N_AGENTS] = {
     [PROVIDER] = {.id = "cp-vn123", .role = HUDDLE__ROLE__ROLE_CARE_PROVIDER, .org = "VN123"},
 };
 
-typedef struct {
-    char dir[256];
-    tu_broker_t broker;
-    char broker_pub[41];
-    char out[OUT_LEN];
-    char server_key[512], key[N_AGENTS][512];
-} fx_t;
+typedef tu_cli_t fx_t;
 
 #define RUN(f, ...) tu_run((const char *[]){__VA_ARGS__, NULL}, (f)->out, sizeof (f)->out)
 #define DEAD "--endpoint", "tcp://127.0.0.1:1", "--timeout", "1"
 #define AS(f, who) "--endpoint", (f)->broker.endpoint, "--server-key", (f)->server_key, "--key", (f)->key[who], \
                    "--timeout", tu_under_valgrind() ? "30" : "5"
-
-static void has(const fx_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("expected \"%s\" in:\n%s", text, f->out);
-}
-
-static void lacks(const fx_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("did not expect \"%s\" in:\n%s", text, f->out);
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    assert_true(fd >= 0);
-    size_t n = strlen(text);
-    assert_int_equal(write(fd, text, n), (ssize_t)n);
-    close(fd);
-}
-
-static int setup(void **state)
-{
-    fx_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    unsetenv("HUDDLE_SERVER_KEY");
-    unsetenv("HUDDLE_SECRET_KEY");
-    *state = f;
-    return 0;
-}
+#define has(f, text) tu_has((f)->out, (text))
+#define lacks(f, text) tu_lacks((f)->out, (text))
 
 static int setup_broker(void **state)
 {
-    setup(state);
-    fx_t *f = *state;
-    assert_int_equal(tu_registry_seed(f->dir, agents, N_AGENTS, f->broker_pub), 0);
-    char line[64], dir[sizeof f->dir];
-    memcpy(dir, f->dir, sizeof dir);
-    snprintf(f->server_key, sizeof f->server_key, "%s/keys/broker.pub", dir);
-    snprintf(line, sizeof line, "%s\n", f->broker_pub);
-    write_file(f->server_key, line, 0644);
-    for (int i = 0; i < N_AGENTS; i++) {
-        snprintf(f->key[i], sizeof f->key[i], "%s/keys/%s.key", dir, agents[i].id);
-        snprintf(line, sizeof line, "%s\n", agents[i].sec);
-        write_file(f->key[i], line, 0600);
-    }
-    if (tu_broker_start(&f->broker, f->dir, NULL) != 0)
-        fail_msg("huddled did not start (log: %s)", f->broker.log);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    if (f->broker.pid > 0)
-        tu_broker_stop(&f->broker, SIGKILL);
-    tu_rmtree(f->dir);
-    free(f);
+    tu_cli_setup(state);
+    tu_cli_start_broker(*state, agents, N_AGENTS, NULL);
     return 0;
 }
 
@@ -319,7 +258,7 @@ static void test_feed_bad_header_refused_before_connecting(void **state)
     fx_t *f = *state;
     char path[600];
     snprintf(path, sizeof path, "%s/feed.csv", f->dir);
-    write_file(path, "local_id,nhs_number,admitted_at,state\nS1," P1 ",2026-02-01T08:00,not-ready\n", 0600);
+    tu_write_file(path, "local_id,nhs_number,admitted_at,state\nS1," P1 ",2026-02-01T08:00,not-ready\n", 0600);
     assert_int_equal(RUN(f, "huddle-discharge", "feed", path, DEAD), 1);
     has(f, "feed.csv:1: header: unknown column 'state'; the columns are " EPISODE_CSV_HEADER);
     has(f, "feed.csv:1: header: no status column");
@@ -355,16 +294,18 @@ static void test_each_program_runs_only_as_its_role(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, tu_cli_setup, tu_cli_teardown)
+#define T_BROKER(name, setup) cmocka_unit_test_setup_teardown(name, setup, tu_cli_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_discharge_help, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assessor_help, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_provider_help, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_discharge_usage_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_assessor_usage_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_provider_usage_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_feed_bad_header_refused_before_connecting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_broker_is_exit_2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_each_program_runs_only_as_its_role, setup_broker, teardown),
+        T(test_discharge_help),
+        T(test_assessor_help),
+        T(test_provider_help),
+        T(test_discharge_usage_errors),
+        T(test_assessor_usage_errors),
+        T(test_provider_usage_errors),
+        T(test_feed_bad_header_refused_before_connecting),
+        T(test_no_broker_is_exit_2),
+        T_BROKER(test_each_program_runs_only_as_its_role, setup_broker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

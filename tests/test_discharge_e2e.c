@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "hd_time.h"
-#include "testutil.h"
+#include "tu_cli.h"
 
 #define OUT_LEN (1 << 16)
 
@@ -40,17 +40,8 @@ typedef struct {
 #define NHS_E3 "9990027846" /* pathway 1, home care */
 #define NHS_E4 "9990041555" /* pathway 0, awaiting transport */
 
-static void has(const fx_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("expected \"%s\" in:\n%s", text, f->out);
-}
-
-static void lacks(const fx_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("did not expect \"%s\" in:\n%s", text, f->out);
-}
+#define has(f, text) tu_has((f)->out, (text))
+#define lacks(f, text) tu_lacks((f)->out, (text))
 
 /* "YYYY-MM-DD" of today + days, in buf (at least 11 bytes). */
 static const char *day(const fx_t *f, int days, char *buf)

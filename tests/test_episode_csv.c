@@ -18,6 +18,7 @@
 
 #include "episode_csv.h"
 #include "hd_time.h"
+#include "tu_csv.h"
 
 #define P1 "9434765919"
 #define P2 "4010232137"
@@ -54,10 +55,7 @@ static int open_bytes(fx_t *f, const char *text, size_t len)
         episode_csv_destroy(&f->csv);
         fclose(f->fp);
     }
-    f->fp = tmpfile();
-    assert_non_null(f->fp);
-    assert_int_equal(fwrite(text, 1, len, f->fp), len);
-    rewind(f->fp);
+    f->fp = tu_csv_file(text, len);
     return episode_csv_open(&f->csv, f->fp, "feed.csv", NOW_MS, f->err, sizeof f->err);
 }
 
@@ -73,17 +71,12 @@ static int next(fx_t *f)
 
 static void next_ok(fx_t *f)
 {
-    int rc = next(f);
-    if (rc != EPISODE_CSV_OK)
-        fail_msg("expected a good row, got %d: %s", rc, f->err);
+    tu_csv_good(next(f), f->err);
 }
 
 static void next_bad(fx_t *f, const char *expected)
 {
-    int rc = next(f);
-    if (rc != EPISODE_CSV_EROW)
-        fail_msg("expected a bad row (%s), got %d", expected, rc);
-    assert_string_equal(f->err, expected);
+    tu_csv_bad(next(f), f->err, expected);
 }
 
 #define MIN_HEADER "local_id,nhs_number,admitted_at,status\n"
@@ -99,7 +92,7 @@ static void test_generator_header_and_full_rows(void **state)
                                   ",S/1002," P2 ",,2026-03-01T23:30Z,3,,,not-ready,,,,\n"
                                   "RYJ,S-1003," P1 ",AMU,2026-01-02T10:00:00+01:00,,2026-01-05,1,discharged,,,"
                                   "2026-01-09T16:45,\n"),
-                     EPISODE_CSV_OK);
+                     CSV_TABLE_OK);
     episode_csv_set_hospital(f->csv, "RYJ");
     next_ok(f);
     const discharge_episode_t *e = &f->row.ep;
@@ -139,17 +132,17 @@ static void test_generator_header_and_full_rows(void **state)
     assert_int_equal(e->status, HUDDLE__EPISODE_STATUS__EPISODE_STATUS_DISCHARGED);
     assert_int_equal(hd_time_parse("2026-01-09T16:45:00Z", 20, &want), HD_TIME_OK);
     assert_true(e->discharged_at_ms == want);
-    assert_int_equal(next(f), EPISODE_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_uk_summer_time(void **state)
 {
     fx_t *f = *state;
     /* 1 July is BST: 10:00 on the ward clock is 09:00 UTC */
-    assert_int_equal(open_text(f, MIN_HEADER "S1," P1 ",2025-07-01 10:00,not-ready\n"), EPISODE_CSV_OK);
+    assert_int_equal(open_text(f, MIN_HEADER "S1," P1 ",2025-07-01 10:00,not-ready\n"), CSV_TABLE_OK);
     int rc = next(f);
     /* not-ready without a criterion is the broker's to judge: the row is read */
-    assert_int_equal(rc, EPISODE_CSV_OK);
+    assert_int_equal(rc, CSV_TABLE_OK);
     int64_t want;
     assert_int_equal(hd_time_parse("2025-07-01T09:00:00Z", 20, &want), HD_TIME_OK);
     assert_true(f->row.ep.admitted_at_ms == want);
@@ -161,7 +154,7 @@ static void test_columns_in_any_order_and_case_and_spellings(void **state)
     assert_int_equal(open_text(f, " Status ,ADMITTED_AT,Nhs_Number,local_id,Delay_Reasons\n"
                                   "Awaiting_Care_Package,2026-02-01T08:00,943 476 5919,L1,\"e, f  o\"\n"
                                   "AWAITING TRANSPORT,2026-02-01T08:00," P2 ",L2,\n"),
-                     EPISODE_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     assert_int_equal(f->row.ep.status, HUDDLE__EPISODE_STATUS__EPISODE_STATUS_AWAITING_CARE_PACKAGE);
     assert_string_equal(f->row.ep.nhs_number, P1);
@@ -195,7 +188,7 @@ static void test_header_problems(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fx_t f = {0};
         int rc = open_text(&f, cases[i].text);
-        if (rc != EPISODE_CSV_EHEADER)
+        if (rc != CSV_TABLE_EHEADER)
             fail_msg("case %zu: expected a header error, got %d", i, rc);
         assert_null(f.csv);
         if (!strstr(f.err, cases[i].err))
@@ -204,7 +197,7 @@ static void test_header_problems(void **state)
     }
     /* every required column missing at once: each named */
     fx_t g = {0};
-    assert_int_equal(open_text(&g, "ward\n"), EPISODE_CSV_EHEADER);
+    assert_int_equal(open_text(&g, "ward\n"), CSV_TABLE_EHEADER);
     assert_string_equal(g.err, "feed.csv:1: header: no local_id column\nfeed.csv:1: header: no nhs_number column\n"
                                "feed.csv:1: header: no admitted_at column\nfeed.csv:1: header: no status column");
     fclose(g.fp);
@@ -219,7 +212,7 @@ static void test_bom_crlf_blank_lines_and_quoting(void **state)
                                "L2,\"Ward\r\n9\"," P2 ",2026-02-01T08:00,awaiting-equipment\r\n"
                                "\r\n"
                                "L3,W," P1 ",2026-02-01T08:00"; /* no final newline; wrong field count */
-    assert_int_equal(open_bytes(f, text, sizeof text - 1), EPISODE_CSV_OK);
+    assert_int_equal(open_bytes(f, text, sizeof text - 1), CSV_TABLE_OK);
     next_ok(f);
     assert_int_equal(f->row.line, 3);
     assert_string_equal(f->row.ep.ward, "Ward 7, \"East\"");
@@ -227,11 +220,11 @@ static void test_bom_crlf_blank_lines_and_quoting(void **state)
     assert_int_equal(f->row.line, 4);
     assert_string_equal(f->row.ep.ward, "Ward\n9");
     next_bad(f, "feed.csv:7: row: 4 fields where the header has 5");
-    assert_int_equal(next(f), EPISODE_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 
-    assert_int_equal(open_text(f, "\xef\xbb" "local_id\n"), EPISODE_CSV_EHEADER);
+    assert_int_equal(open_text(f, "\xef\xbb" "local_id\n"), CSV_TABLE_EHEADER);
     assert_string_equal(f->err, "feed.csv:1: header: not UTF-8 text");
-    assert_int_equal(open_text(f, MIN_HEADER "L1," P1 ",2026-02-01T08:00,\"not-ready\"x\n"), EPISODE_CSV_OK);
+    assert_int_equal(open_text(f, MIN_HEADER "L1," P1 ",2026-02-01T08:00,\"not-ready\"x\n"), CSV_TABLE_OK);
     next_bad(f, "feed.csv:2: status: text after the closing quote (a quote inside a quoted field is written twice)");
 }
 
@@ -252,7 +245,7 @@ static void test_each_bad_field_named_with_its_line(void **state)
                                   "RYJ,S9," P2 ",W,2026-03-04T08:00,,2026-02-03,1,discharged,,,"
                                   "2026-01-31T10:00,\n"                                                 /* 9 */
                                   "RYJ,S10," P1 ",W,2026-02-01T08:00,,,,not-ready,,,,\n"),              /* 10 good */
-                     EPISODE_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     assert_int_equal(f->row.line, 2);
     next_bad(f, "feed.csv:3: hospital_ods: 'R!J': ODS code may contain only capital letters A-Z and digits\n"
@@ -281,7 +274,7 @@ static void test_each_bad_field_named_with_its_line(void **state)
     next_bad(f, "feed.csv:9: admitted_at: in the future\nfeed.csv:9: discharged_at: before the admission");
     next_ok(f);
     assert_int_equal(f->row.line, 10);
-    assert_int_equal(next(f), EPISODE_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_limits(void **state)
@@ -298,7 +291,7 @@ static void test_limits(void **state)
              "L1," P1 ",2026-02-01T08:00,not-ready,W,A B C D1 D2 E F G H I O X\n"
              "L1," P1 ",2026-02-01T08:00,not-ready,W,LONGER\n",
              ward);
-    assert_int_equal(open_text(f, text), EPISODE_CSV_OK);
+    assert_int_equal(open_text(f, text), CSV_TABLE_OK);
     next_bad(f, "feed.csv:2: local_id: a local id is 1-32 characters, not 34");
     next_bad(f, "feed.csv:3: ward: 65 bytes, at most 64");
     next_bad(f, "feed.csv:4: delay_reasons: at most 11 delay reasons");
@@ -311,7 +304,7 @@ static void test_another_hospital_refused(void **state)
     fx_t *f = *state;
     assert_int_equal(open_text(f, "hospital_ods," MIN_HEADER "RXX,L1," P1 ",2026-02-01T08:00,not-ready\n"
                                   "RYJ,L2," P1 ",2026-02-01T08:00,not-ready\n"),
-                     EPISODE_CSV_OK);
+                     CSV_TABLE_OK);
     episode_csv_set_hospital(f->csv, "RYJ");
     next_bad(f, "feed.csv:2: hospital_ods: RXX is not this hub's hospital (RYJ)");
     next_ok(f);
@@ -325,7 +318,7 @@ static void test_event_carries_the_row(void **state)
     assert_int_equal(open_text(f, EPISODE_CSV_HEADER "\n"
                                   ",S-1001," P1 ",Ward 7,2026-02-20T09:15Z,,2026-02-26,2,awaiting-placement,"
                                   "A;D2,2026-03-10,,A81001\n"),
-                     EPISODE_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     discharge_update_msg_t m;
     discharge_args_update_event(&f->row.ep, "RYJ", "feed-1", NOW_MS, &m);

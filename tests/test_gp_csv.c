@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gp_csv.h"
+#include "tu_csv.h"
 
 #define P1 "9434765919" /* valid check digits */
 #define P2 "4010232137"
@@ -48,10 +49,7 @@ static int teardown(void **state)
 /* Opens text (any bytes, len given) as refs.csv: gp_csv_open's code. */
 static int open_bytes(fx_t *f, const char *text, size_t len)
 {
-    f->fp = tmpfile();
-    assert_non_null(f->fp);
-    assert_int_equal(fwrite(text, 1, len, f->fp), len);
-    rewind(f->fp);
+    f->fp = tu_csv_file(text, len);
     return gp_csv_open(&f->csv, f->fp, "refs.csv", f->err, sizeof f->err);
 }
 
@@ -68,18 +66,13 @@ static int next(fx_t *f)
 /* The next row must be good. */
 static void next_ok(fx_t *f)
 {
-    int rc = next(f);
-    if (rc != GP_CSV_OK)
-        fail_msg("expected a good row, got %d: %s", rc, f->err);
+    tu_csv_good(next(f), f->err);
 }
 
 /* The next row must be bad, with exactly this text. */
 static void next_bad(fx_t *f, const char *expected)
 {
-    int rc = next(f);
-    if (rc != GP_CSV_EROW)
-        fail_msg("expected a bad row (%s), got %d", expected, rc);
-    assert_string_equal(f->err, expected);
+    tu_csv_bad(next(f), f->err, expected);
 }
 
 #define MIN_HEADER "nhs_number,age_years,reason\n"
@@ -91,7 +84,7 @@ static void test_generator_header_and_a_full_row(void **state)
     fx_t *f = *state;
     assert_int_equal(open_text(f, GP_CSV_HEADER "\n" P1 ",84,,6,0.31,,2.5,2,yes,no,Y,n,TRUE,Falls and frailty,"
                                                    "\"Dr A Shah, GP\"\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     gp_csv_row_t *r = &f->row;
     assert_int_equal(r->line, 2);
@@ -110,7 +103,7 @@ static void test_generator_header_and_a_full_row(void **state)
     assert_true(r->consent_recorded);
     assert_string_equal(r->reason, "Falls and frailty");
     assert_string_equal(r->referring_clinician, "Dr A Shah, GP");
-    assert_int_equal(next(f), GP_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_columns_in_any_order_and_case(void **state)
@@ -118,7 +111,7 @@ static void test_columns_in_any_order_and_case(void **state)
     fx_t *f = *state;
     assert_int_equal(open_text(f, " Reason ,Birth_Year,NHS_NUMBER\n"
                                   "Review,1940," P1 "\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     assert_string_equal(f->row.reason, "Review");
     assert_int_equal(f->row.age_case, HUDDLE__REFERRAL_SUBMIT__AGE_BIRTH_YEAR);
@@ -133,7 +126,7 @@ static void test_columns_in_any_order_and_case(void **state)
 static void test_unknown_columns_refused_naming_them(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(open_text(f, "nhs_number,postcode,age_years,reason,gp name\n" P1 ",LS1,80,x,y\n"), GP_CSV_EHEADER);
+    assert_int_equal(open_text(f, "nhs_number,postcode,age_years,reason,gp name\n" P1 ",LS1,80,x,y\n"), CSV_TABLE_EHEADER);
     assert_null(f->csv);
     assert_non_null(strstr(f->err, "refs.csv:1: header: unknown columns 'postcode', 'gp name'; the columns are "
                                     "nhs_number,age_years,"));
@@ -154,7 +147,7 @@ static void test_header_problems(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fx_t f = {0};
-        assert_int_equal(open_text(&f, cases[i].text), GP_CSV_EHEADER);
+        assert_int_equal(open_text(&f, cases[i].text), CSV_TABLE_EHEADER);
         assert_string_equal(f.err, cases[i].err);
         fclose(f.fp);
     }
@@ -164,9 +157,9 @@ static void test_header_problems(void **state)
 static void test_header_only_has_no_rows(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(open_text(f, MIN_HEADER), GP_CSV_OK);
-    assert_int_equal(next(f), GP_CSV_END);
-    assert_int_equal(next(f), GP_CSV_END);
+    assert_int_equal(open_text(f, MIN_HEADER), CSV_TABLE_OK);
+    assert_int_equal(next(f), CSV_TABLE_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 /* ---- RFC 4180 ---------------------------------------------------------------------- */
@@ -178,7 +171,7 @@ static void test_quoting(void **state)
                                   "\"Falls, confusion and \"\"wandering\"\"\",\"" P1 "\",\"80\",\"\"\n"
                                   "\"two\r\nlines\"," P2 ",70,\"Nurse, \"\"Jo\"\"\"\n"
                                   "plain," P1 ",60,\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     assert_string_equal(f->row.reason, "Falls, confusion and \"wandering\"");
     assert_int_equal(f->row.age, 80);
@@ -189,7 +182,7 @@ static void test_quoting(void **state)
     assert_string_equal(f->row.referring_clinician, "Nurse, \"Jo\"");
     next_ok(f);
     assert_int_equal(f->row.line, 5); /* the quoted line break took a line */
-    assert_int_equal(next(f), GP_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_crlf_bom_blank_lines_and_no_final_newline(void **state)
@@ -199,7 +192,7 @@ static void test_crlf_bom_blank_lines_and_no_final_newline(void **state)
                                "\r\n" P1 ",80,a\r\n"
                                "   \r\n"
                                "\r\n" P2 ",81,b";
-    assert_int_equal(open_bytes(f, text, sizeof text - 1), GP_CSV_OK);
+    assert_int_equal(open_bytes(f, text, sizeof text - 1), CSV_TABLE_OK);
     next_ok(f);
     assert_int_equal(f->row.line, 3);
     assert_string_equal(f->row.reason, "a");
@@ -207,25 +200,25 @@ static void test_crlf_bom_blank_lines_and_no_final_newline(void **state)
     assert_int_equal(f->row.line, 6);
     assert_string_equal(f->row.nhs_number, P2);
     assert_string_equal(f->row.reason, "b");
-    assert_int_equal(next(f), GP_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_quote_mistakes_named(void **state)
 {
     fx_t *f = *state;
     assert_int_equal(open_text(f, MIN_HEADER P1 ",80,a \"quoted\" word\n" P1 ",\"80\"x,b\n" P1 ",80,\"never closed\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_bad(f, "refs.csv:2: reason: a quote inside an unquoted field (quote the whole field and double the quote)");
     next_bad(f, "refs.csv:3: age_years: text after the closing quote (a quote inside a quoted field is written "
                 "twice)");
     next_bad(f, "refs.csv:4: reason: quoted field not closed before the end of the file");
-    assert_int_equal(next(f), GP_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_wrong_number_of_fields(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(open_text(f, MIN_HEADER P1 ",80\n" P1 ",80,a,extra\n" P1 ",80,good\n"), GP_CSV_OK);
+    assert_int_equal(open_text(f, MIN_HEADER P1 ",80\n" P1 ",80,a,extra\n" P1 ",80,good\n"), CSV_TABLE_OK);
     next_bad(f, "refs.csv:2: row: 2 fields where the header has 3");
     next_bad(f, "refs.csv:3: row: 4 fields where the header has 3");
     next_ok(f); /* a bad row never stops the good ones */
@@ -240,7 +233,7 @@ static void test_long_field_refused(void **state)
     int n = snprintf(text, 6000, MIN_HEADER P1 ",80,");
     memset(text + n, 'x', 5000);
     snprintf(text + n + 5000, 100, "\n" P2 ",80,ok\n");
-    assert_int_equal(open_text(f, text), GP_CSV_OK);
+    assert_int_equal(open_text(f, text), CSV_TABLE_OK);
     next_bad(f, "refs.csv:2: reason: longer than 4096 bytes");
     next_ok(f);
     assert_string_equal(f->row.nhs_number, P2);
@@ -261,7 +254,7 @@ static void test_bad_rows_named_by_line_and_field(void **state)
                                   "94347659AB,84,,6,,,101,101,,,,,,Falls,\n"
                                   /* 5: no NHS number, no reason */
                                   ",84,,6,,,,,,,,,,,\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_bad(f, "refs.csv:2: nhs_number: NHS number check digit does not match\n"
                 "refs.csv:2: age_years: 131 is not between 0 and 130\n"
                 "refs.csv:2: long_term_conditions: 61 is not between 0 and 60\n"
@@ -272,19 +265,19 @@ static void test_bad_rows_named_by_line_and_field(void **state)
                 "refs.csv:4: cost_ratio: 101 is not between 0 and 100\n"
                 "refs.csv:4: emergency_admissions_12m: 101 is not between 0 and 100");
     next_bad(f, "refs.csv:5: nhs_number: required\nrefs.csv:5: reason: required");
-    assert_int_equal(next(f), GP_CSV_END);
+    assert_int_equal(next(f), CSV_TABLE_END);
 }
 
 static void test_nhs_number_forms(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(open_text(f, MIN_HEADER "943 476 5919,80,a\n943-476-5919,80,a\n94347 65919,80,a\n"), GP_CSV_OK);
+    assert_int_equal(open_text(f, MIN_HEADER "943 476 5919,80,a\n943-476-5919,80,a\n94347 65919,80,a\n"), CSV_TABLE_OK);
     next_ok(f);
     assert_string_equal(f->row.nhs_number, P1);
     next_ok(f);
     assert_string_equal(f->row.nhs_number, P1);
     int rc = next(f);
-    assert_int_equal(rc, GP_CSV_EROW);
+    assert_int_equal(rc, CSV_TABLE_EROW);
     assert_non_null(strstr(f->err, "refs.csv:4: nhs_number: "));
     assert_null(strstr(f->err, "94347")); /* the number is never echoed */
 }
@@ -303,7 +296,7 @@ static void test_booleans(void **state)
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, P1 ",80,r,%s\n", words[i].word);
     snprintf(text + used, sizeof text - used, P1 ",80,r,2\n" P1 ",80,r,yep\n");
-    assert_int_equal(open_text(f, text), GP_CSV_OK);
+    assert_int_equal(open_text(f, text), CSV_TABLE_OK);
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         next_ok(f);
         if (f->row.safeguarding_concern != words[i].value)
@@ -319,7 +312,7 @@ static void test_either_age_field(void **state)
     fx_t *f = *state;
     assert_int_equal(open_text(f, "nhs_number,age_years,birth_year,reason\n" P1 ",80,,r\n" P1 ",,1944,r\n" P1
                                   ",80,1944,r\n" P1 ",,,r\n" P1 ",,1889,r\n" P1 ",,2999,r\n" P1 ",,19x4,r\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     assert_int_equal(f->row.age_case, HUDDLE__REFERRAL_SUBMIT__AGE_AGE_YEARS);
     assert_int_equal(f->row.age, 80);
@@ -328,9 +321,9 @@ static void test_either_age_field(void **state)
     assert_int_equal(f->row.age, 1944);
     next_bad(f, "refs.csv:4: age_years: give age_years or birth_year, not both");
     next_bad(f, "refs.csv:5: age_years: required (or birth_year)");
-    assert_int_equal(next(f), GP_CSV_EROW);
+    assert_int_equal(next(f), CSV_TABLE_EROW);
     assert_non_null(strstr(f->err, "refs.csv:6: birth_year: 1889 is not between 1890 and 20"));
-    assert_int_equal(next(f), GP_CSV_EROW);
+    assert_int_equal(next(f), CSV_TABLE_EROW);
     assert_non_null(strstr(f->err, "refs.csv:7: birth_year: 2999 is not between 1890 and 20"));
     next_bad(f, "refs.csv:8: birth_year: '19x4' is not a whole number"); /* and no "required" besides */
 }
@@ -338,7 +331,7 @@ static void test_either_age_field(void **state)
 static void test_birth_year_only_column(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(open_text(f, "nhs_number,birth_year,reason\n" P1 ",,r\n"), GP_CSV_OK);
+    assert_int_equal(open_text(f, "nhs_number,birth_year,reason\n" P1 ",,r\n"), CSV_TABLE_OK);
     next_bad(f, "refs.csv:2: birth_year: required");
 }
 
@@ -348,7 +341,7 @@ static void test_efi_alternatives(void **state)
     assert_int_equal(open_text(f, "nhs_number,age_years,reason,efi_score,efi_deficits\n" P1 ",80,r,0.31,\n" P1
                                   ",80,r,,12\n" P1 ",80,r,,\n" P1 ",80,r,0.31,12\n" P1 ",80,r,12,\n" P1
                                   ",80,r,,37\n" P1 ",80,r,0,\n" P1 ",80,r,.5,\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_ok(f);
     assert_int_equal(f->row.frailty_case, HUDDLE__REFERRAL_SUBMIT__FRAILTY_EFI_SCORE);
     assert_true(f->row.efi_score == 0.31);
@@ -372,7 +365,7 @@ static void test_numbers_are_plain_decimals(void **state)
     fx_t *f = *state;
     assert_int_equal(open_text(f, "nhs_number,age_years,reason,cost_ratio\n" P1 ",80,r,1e2\n" P1 ",80,r,-1\n" P1
                                   ",80,r,nan\n" P1 ",80,r,3.\n" P1 ",8.5,r,\n" P1 ",80,r,3.25\n"),
-                     GP_CSV_OK);
+                     CSV_TABLE_OK);
     next_bad(f, "refs.csv:2: cost_ratio: '1e2' is not a number (digits and a decimal point)");
     next_bad(f, "refs.csv:3: cost_ratio: '-1' is not a number (digits and a decimal point)");
     next_bad(f, "refs.csv:4: cost_ratio: 'nan' is not a number (digits and a decimal point)");
@@ -395,7 +388,7 @@ static void test_text_fields(void **state)
              "nhs_number,age_years,reason,referring_clinician\n" P1 ",80,%.1000s,%.128s\n" P1 ",80,%s,\n" P1
              ",80,ok,%s\n" P1 ",80,caf\xc3\xa9 \xe2\x9c\x93,\n" P1 ",80,bad \xff byte,\n" P1 ",80,\"  \",\n",
              reason, clinician, reason, clinician);
-    assert_int_equal(open_text(f, text), GP_CSV_OK);
+    assert_int_equal(open_text(f, text), CSV_TABLE_OK);
     next_ok(f); /* exactly at the bounds */
     assert_int_equal(strlen(f->row.reason), 1000);
     assert_int_equal(strlen(f->row.referring_clinician), 128);
@@ -412,7 +405,7 @@ static void test_text_fields(void **state)
 static void test_event_carries_the_row(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(open_text(f, GP_CSV_HEADER "\n" P1 ",,1944,6,,14,2.5,2,y,y,n,y,y,Falls,Dr A\n"), GP_CSV_OK);
+    assert_int_equal(open_text(f, GP_CSV_HEADER "\n" P1 ",,1944,6,,14,2.5,2,y,y,n,y,y,Falls,Dr A\n"), CSV_TABLE_OK);
     next_ok(f);
     Huddle__Event ev;
     Huddle__ReferralSubmit rs;
@@ -453,8 +446,8 @@ static void test_event_carries_the_row(void **state)
 static void id_of(const char *text, const char *ods, char id[GP_CSV_ID_LEN])
 {
     fx_t f = {0};
-    assert_int_equal(open_text(&f, text), GP_CSV_OK);
-    if (gp_csv_next(f.csv, &f.row, f.err, sizeof f.err) != GP_CSV_OK)
+    assert_int_equal(open_text(&f, text), CSV_TABLE_OK);
+    if (gp_csv_next(f.csv, &f.row, f.err, sizeof f.err) != CSV_TABLE_OK)
         fail_msg("%s", f.err);
     gp_csv_message_id(&f.row, ods, id);
     gp_csv_destroy(&f.csv);

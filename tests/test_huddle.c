@@ -3,22 +3,22 @@
  * from bin/ (or $HD_BIN), its exit codes, messages and effects on a store.
  */
 #include "store.h"
-#include "tu_cli.h"
+#include "tu_cmd.h"
 
 /* The store straight in the test's directory, which is there already. */
 static int setup(void **state)
 {
-    tu_cli_setup(state);
-    tu_cli_t *f = *state;
+    tu_cmd_setup(state);
+    tu_cmd_t *f = *state;
     snprintf(f->store, sizeof f->store, "%s/store", f->dir);
     return 0;
 }
 
-#define RUN(f, ...) TU_CLI_RUN(f, "huddle", __VA_ARGS__)
+#define RUN(f, ...) TU_CMD_RUN(f, "huddle", __VA_ARGS__)
 
 static void test_help_and_usage_errors(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "--help"), 0);
     assert_output_has(f, "usage: huddle");
     const char *commands[] = {"init", "stat", "backup DEST", "help", "version"};
@@ -43,7 +43,7 @@ static void test_help_and_usage_errors(void **state)
 
 static void test_init_creates_once(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "--store", f->store, "init"), 0);
     assert_output_has(f, "created store");
     struct stat st;
@@ -59,7 +59,7 @@ static void test_init_creates_once(void **state)
 
 static void test_stat_missing_store(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "--store", f->store, "stat"), 1);
     assert_output_has(f, f->store);
     assert_output_has(f, "No such file or directory");
@@ -85,7 +85,7 @@ static void append_events(const char *path, int n)
 
 static void test_stat_beside_a_writer(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     assert_int_equal(RUN(f, "--store", f->store, "init"), 0);
     append_events(f->store, 3);
 
@@ -112,7 +112,7 @@ static void test_stat_beside_a_writer(void **state)
 
 static void test_store_from_environment(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     setenv("HUDDLE_STORE", f->store, 1);
     int rc = RUN(f, "init");
     unsetenv("HUDDLE_STORE");
@@ -122,7 +122,7 @@ static void test_store_from_environment(void **state)
 
 static void test_backup_and_restore(void **state)
 {
-    tu_cli_t *f = *state;
+    tu_cmd_t *f = *state;
     char dest[400];
     snprintf(dest, sizeof dest, "%s/backups/monday", f->dir);
     assert_int_equal(RUN(f, "--store", f->store, "init"), 0);
@@ -144,12 +144,12 @@ static void test_backup_and_restore(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_help_and_usage_errors, setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_init_creates_once, setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_stat_missing_store, setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_stat_beside_a_writer, setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_store_from_environment, setup, tu_cli_teardown),
-        cmocka_unit_test_setup_teardown(test_backup_and_restore, setup, tu_cli_teardown),
+        cmocka_unit_test_setup_teardown(test_help_and_usage_errors, setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_init_creates_once, setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_stat_missing_store, setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_stat_beside_a_writer, setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_store_from_environment, setup, tu_cmd_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_and_restore, setup, tu_cmd_teardown),
     };
     return cmocka_run_group_tests_name("huddle", tests, NULL, NULL);
 }

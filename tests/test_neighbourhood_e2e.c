@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "hd_time.h"
-#include "testutil.h"
+#include "tu_cli.h"
 
 #define OUT_LEN (1 << 20)
 #define PRACTICES 3
@@ -33,11 +33,7 @@ typedef struct {
 #define AS(f, key) "--endpoint", (f)->broker.endpoint, "--server-key", (f)->server_key, "--key", (key), \
                    "--timeout", tu_under_valgrind() ? "60" : "10"
 
-static void has(const fx_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("expected \"%s\" in:\n%s", text, f->out);
-}
+#define has(f, text) tu_has((f)->out, (text))
 
 static int setup(void **state)
 {

@@ -1,142 +1,107 @@
 /*
- * tu_cli — the fixture of the tests that run the built programs as an operator does:
- * a private directory laid out as `make run` lays out var/ (var/store, var/keys, where
- * `huddle init` puts them), the last run's output and what the tests ask of it, and,
- * for the programs that make temporary files of their own, $TMPDIR pointed into that
- * directory. Each test keeps its own RUN macro: the program and arguments it runs.
+ * tu_cli — what the tests of the agent programs share: looking in a program's output
+ * (tu_run's), writing a small file, and the fixture of test_agents_cli and
+ * test_discharge_cli: a private directory and, for the tests that need one, the real
+ * huddled on a fresh store whose registry holds the test's agents, with their key files
+ * in dir/keys as `huddle init` writes them (NAME.key, NAME.pub and broker.pub).
+ *
+ * Include it after cmocka.h.
  */
 #ifndef HUDDLE_TU_CLI_H
 #define HUDDLE_TU_CLI_H
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include "testutil.h"
+#include "tu_registry.h"
+
+#define TU_CLI_OUT_LEN 65536
+#define TU_CLI_AGENTS_MAX 8
+
+/* The output must hold text. */
+static inline void tu_has(const char *out, const char *text)
+{
+    if (!strstr(out, text))
+        fail_msg("expected \"%s\" in:\n%s", text, out);
+}
+
+/* The output must not hold text. */
+static inline void tu_lacks(const char *out, const char *text)
+{
+    if (strstr(out, text))
+        fail_msg("did not expect \"%s\" in:\n%s", text, out);
+}
+
+/* path holding text only; mode if the file is new. */
+static inline void tu_write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    assert_true(fd >= 0);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+}
 
 typedef struct {
-    char dir[256];      /* the test's own, removed with all in it */
-    char var[300];      /* dir/var */
-    char store[320];    /* dir/var/store */
-    char keys[320];     /* dir/var/keys */
-    char out[16384];    /* the last run's stdout and stderr */
-    tu_broker_t broker; /* a huddled the test started, killed if still running */
-    bool tmpdir_moved;  /* $TMPDIR points at dir until the teardown puts it back */
-    char *old_tmpdir;
+    char dir[256];
+    tu_broker_t broker;
+    char broker_pub[41];
+    char out[TU_CLI_OUT_LEN];                        /* the last program's stdout and stderr */
+    char server_key[512], key[TU_CLI_AGENTS_MAX][512]; /* dir/keys/broker.pub, dir/keys/ID.key */
 } tu_cli_t;
 
-/* cmocka set-up: a fresh directory (nothing in it yet) and the paths above. */
+/* No key in the environment: the programs read HUDDLE_SERVER_KEY and HUDDLE_SECRET_KEY
+ * when no key file is named. */
+static inline void tu_cli_no_env_keys(void)
+{
+    unsetenv("HUDDLE_SERVER_KEY");
+    unsetenv("HUDDLE_SECRET_KEY");
+}
+
+/* cmocka setup: a tu_cli_t in *state with its directory, and no key in the environment. */
 static inline int tu_cli_setup(void **state)
 {
     tu_cli_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     assert_int_equal(tu_mkdtemp(f->dir, sizeof f->dir), 0);
-    snprintf(f->var, sizeof f->var, "%s/var", f->dir);
-    snprintf(f->store, sizeof f->store, "%s/store", f->var);
-    snprintf(f->keys, sizeof f->keys, "%s/keys", f->var);
+    tu_cli_no_env_keys();
     *state = f;
     return 0;
 }
 
-/* tu_cli_setup, with $TMPDIR pointed at the directory: what a program makes there is
- * the test's to see, and goes with it. */
-static inline int tu_cli_setup_tmpdir(void **state)
+/* The registry of the n agents (n <= TU_CLI_AGENTS_MAX), their key files and the
+ * broker's, then huddled with the extra flags (NULL-terminated, or NULL); the test fails
+ * if it does not start. */
+static inline void tu_cli_start_broker(tu_cli_t *f, tu_agent_t *agents, size_t n, const char *const *extra)
 {
-    tu_cli_setup(state);
-    tu_cli_t *f = *state;
-    const char *old = getenv("TMPDIR");
-    f->old_tmpdir = old ? strdup(old) : NULL;
-    f->tmpdir_moved = true;
-    setenv("TMPDIR", f->dir, 1);
-    return 0;
+    assert_true(n <= TU_CLI_AGENTS_MAX);
+    assert_int_equal(tu_registry_seed(f->dir, agents, n, f->broker_pub), 0);
+    char line[64], dir[sizeof f->dir]; /* a copy: -Wrestrict cannot tell the fields of f apart */
+    memcpy(dir, f->dir, sizeof dir);
+    snprintf(f->server_key, sizeof f->server_key, "%s/keys/broker.pub", dir);
+    snprintf(line, sizeof line, "%s\n", f->broker_pub);
+    tu_write_file(f->server_key, line, 0644);
+    for (size_t i = 0; i < n; i++) {
+        char pub[600];
+        snprintf(f->key[i], sizeof f->key[i], "%s/keys/%s.key", dir, agents[i].id);
+        snprintf(pub, sizeof pub, "%s/keys/%s.pub", dir, agents[i].id);
+        snprintf(line, sizeof line, "%s\n", agents[i].sec);
+        tu_write_file(f->key[i], line, 0600);
+        snprintf(line, sizeof line, "%s\n", agents[i].pub);
+        tu_write_file(pub, line, 0644);
+    }
+    if (tu_broker_start(&f->broker, f->dir, extra) != 0)
+        fail_msg("huddled did not start (log: %s)", f->broker.log);
 }
 
+/* cmocka teardown: the broker stopped, the environment and the directory cleared. */
 static inline int tu_cli_teardown(void **state)
 {
     tu_cli_t *f = *state;
     if (f->broker.pid > 0)
         tu_broker_stop(&f->broker, SIGKILL);
-    if (f->tmpdir_moved && f->old_tmpdir)
-        setenv("TMPDIR", f->old_tmpdir, 1);
-    else if (f->tmpdir_moved)
-        unsetenv("TMPDIR");
+    tu_cli_no_env_keys();
     tu_rmtree(f->dir);
-    free(f->old_tmpdir);
     free(f);
     return 0;
-}
-
-/* Runs the program (in tu_bin_dir()) with the arguments, its output into f->out: its
- * exit status. */
-#define TU_CLI_RUN(f, ...) tu_run((const char *[]){__VA_ARGS__, NULL}, (f)->out, sizeof(f)->out)
-
-static inline void assert_output_has(const tu_cli_t *f, const char *text)
-{
-    if (!strstr(f->out, text))
-        fail_msg("output lacks \"%s\":\n%s", text, f->out);
-}
-
-static inline void assert_output_lacks(const tu_cli_t *f, const char *text)
-{
-    if (strstr(f->out, text))
-        fail_msg("output has \"%s\":\n%s", text, f->out);
-}
-
-/* The output is one line, a JSON object, and nothing more. */
-static inline void assert_one_json_line(const tu_cli_t *f)
-{
-    size_t len = strlen(f->out);
-    assert_true(len > 2);
-    assert_int_equal(f->out[0], '{');
-    assert_int_equal(f->out[len - 1], '\n');
-    if (strchr(f->out, '\n') != f->out + len - 1)
-        fail_msg("more than one line of output:\n%s", f->out);
-}
-
-/* `huddle --store <the fixture's store> init`, which must succeed. */
-static inline void init_store(tu_cli_t *f)
-{
-    if (TU_CLI_RUN(f, "huddle", "--store", f->store, "init") != 0)
-        fail_msg("init failed:\n%s", f->out);
-}
-
-static inline bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static inline mode_t mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        fail_msg("%s is missing", path);
-    return st.st_mode & 0777;
-}
-
-/* The first line of a key file (40 characters of Z85), without its newline. */
-static inline void read_line(const char *path, char *buf, size_t len)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        fail_msg("%s is missing", path);
-    assert_non_null(fgets(buf, (int)len, fp));
-    fclose(fp);
-    buf[strcspn(buf, "\n")] = '\0';
-    assert_int_equal(strlen(buf), 40);
-}
-
-/* Nothing left in path (a program's temporary files under $TMPDIR). */
-static inline void assert_dir_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            fail_msg("%s/%s was left behind", path, e->d_name);
-    closedir(d);
 }
 
 #endif
