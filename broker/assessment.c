@@ -137,19 +137,6 @@ static int reject_state(reject_t *r, const char *field, const Huddle__Assessment
     return -1;
 }
 
-size_t assessment_index_key(uint8_t key[ASSESSMENT_INDEX_KEY_MAX], const char *owner, uint64_t seq)
-{
-    size_t n = len_of(owner);
-    if (n == 0 || n >= EPISODE_ID_MAX)
-        return 0;
-    memcpy(key, owner, n);
-    key[n] = '\0';
-    if (seq == 0)
-        return n + 1;
-    store_key_u64(key + n + 1, seq);
-    return n + 9;
-}
-
 int assessment_get(store_txn_t *txn, const char *assessment_id, Huddle__AssessmentRecord **out)
 {
     *out = NULL;
@@ -168,36 +155,6 @@ static int assessment_put(store_txn_t *txn, const Huddle__AssessmentRecord *rec,
 {
     const char *id = rec->assessment->assessment_id;
     return record_put(txn, STORE_ASSESSMENTS, id, strlen(id), &rec->base, insert);
-}
-
-/* A new submission into the provider, episode and assessor indexes and the open set. */
-static int index_submission(store_txn_t *txn, const Huddle__AssessmentRecord *rec)
-{
-    const char *id = rec->assessment->assessment_id;
-    const struct {
-        store_table_t t;
-        const char *owner;
-    } ix[] = {
-        {STORE_ASSESSMENT_BY_PROVIDER, rec->assessment->provider_ods},
-        {STORE_ASSESSMENT_BY_EPISODE, rec->assessment->episode_id},
-        {STORE_ASSESSMENT_BY_ASSESSOR, rec->assessor_ods},
-    };
-    uint8_t key[ASSESSMENT_INDEX_KEY_MAX];
-    for (size_t i = 0; i < sizeof ix / sizeof ix[0]; i++) {
-        size_t klen = assessment_index_key(key, ix[i].owner, rec->submit_seq);
-        int rc = klen ? store_put(txn, ix[i].t, key, klen, id, strlen(id)) : STORE_EINVAL;
-        if (rc != STORE_OK)
-            return rc;
-    }
-    return store_put(txn, STORE_ASSESSMENT_OPEN, id, strlen(id), "", 0);
-}
-
-/* An assessment accepted, declined or closed: out of the open set. */
-static int settled(store_txn_t *txn, const Huddle__AssessmentRecord *rec)
-{
-    const char *id = rec->assessment->assessment_id;
-    int rc = store_del(txn, STORE_ASSESSMENT_OPEN, id, strlen(id));
-    return rc == STORE_ENOTFOUND ? STORE_OK : rc;
 }
 
 /* Whether the matrix lets the sender publish ev as now scoped. Asked here only to stop
@@ -478,7 +435,7 @@ int assessment_submit_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
     Huddle__EpisodeRecord *ep = NULL;
     int rc = assessment_put(ctx->txn, &rec, true);
     if (rc == STORE_OK)
-        rc = index_submission(ctx->txn, &rec);
+        rc = assessment_index_submission(ctx->txn, &rec);
     if (rc == STORE_OK)
         rc = episode_get(ctx->txn, ta->episode_id, &ep);
     if (rc == STORE_OK)
@@ -656,13 +613,13 @@ int assessment_respond_apply(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
             rec->state = AS(ACCEPTED);
             rc = settle_episode(ctx, rec, true);
             if (rc == STORE_OK)
-                rc = settled(ctx->txn, rec);
+                rc = assessment_index_settled(ctx->txn, rec);
             break;
         case ANSWER(DECLINE):
             rec->state = AS(DECLINED);
             rc = settle_episode(ctx, rec, false);
             if (rc == STORE_OK)
-                rc = settled(ctx->txn, rec);
+                rc = assessment_index_settled(ctx->txn, rec);
             if (rc == STORE_OK)
                 rc = count(ctx, rec->assessor_ods, true,
                            p->decline_reason == HUDDLE__DECLINE_REASON__DECLINE_REASON_ASSESSMENT_INCOMPLETE);
@@ -824,7 +781,7 @@ int assessment_episode_discharged(wf_ctx_t *ctx, Huddle__EpisodeRecord *ep)
                 rec->last_seq = ctx->cause_seq;
             rc = assessment_put(ctx->txn, rec, false);
             if (rc == STORE_OK)
-                rc = settled(ctx->txn, rec);
+                rc = assessment_index_settled(ctx->txn, rec);
         }
         if (rec)
             huddle__assessment_record__free_unpacked(rec, NULL);
