@@ -13,7 +13,9 @@
  * Z85 keys themselves, as for `huddle publish`. Neither: plain TCP, which only a broker
  * started with --insecure-dev accepts.
  *
- * Never prints a key; every sentence goes to stderr, "<program>: " first.
+ * Never prints a key; every sentence goes to stderr, "<program>: " first (only what
+ * the user asked for, a usage or the version, goes to stdout). Never decides what a
+ * command does: that is its run function's.
  */
 #ifndef HUDDLE_AGENT_CLI_H
 #define HUDDLE_AGENT_CLI_H
