@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "codec.h"
 #include "registry.h"
 
 /* How an agent relates to an event's scope. */
@@ -318,26 +319,6 @@ static const char *role_noun(int role)
     return "this role";
 }
 
-/* An enum value's name without its prefix, lower case, '_' written as sep
- * ("referral_submitted"); "kind 99" for a value the schema does not know. */
-static const char *label(const ProtobufCEnumDescriptor *d, int value, const char *prefix, char sep, char *buf,
-                         size_t len)
-{
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
-    if (!v) {
-        snprintf(buf, len, "kind %d", value);
-        return buf;
-    }
-    const char *s = v->name;
-    if (!strncmp(s, prefix, strlen(prefix)))
-        s += strlen(prefix);
-    size_t i = 0;
-    for (; s[i] && i + 1 < len; i++)
-        buf[i] = s[i] == '_' ? sep : (s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i]);
-    buf[i] = '\0';
-    return buf;
-}
-
 /* The names of a set of relationships joined by sep ("assessor or hospital"). */
 static void rel_names(unsigned set, bool phrases, const char *sep, char *buf, size_t len)
 {
@@ -372,7 +353,7 @@ int access_check_publish(const Huddle__AgentRecord *a, const Huddle__Event *ev, 
     assert(a && ev && r);
     const Huddle__RejectCode no = HUDDLE__REJECT_CODE__REJECT_CODE_FORBIDDEN;
     char kind[48];
-    label(&huddle__event_kind__descriptor, ev->kind, "EVENT_KIND_", ' ', kind, sizeof kind);
+    codec_enum_words(&huddle__event_kind__descriptor, ev->kind, "EVENT_KIND_", ' ', kind, sizeof kind);
     if (a->status != HUDDLE__AGENT_STATUS__AGENT_STATUS_ACTIVE)
         return reject(r, no, "publish.event", "the sender is not an active agent");
     const cell_t *c = cell(ev->kind, a->role);
@@ -440,8 +421,9 @@ void access_print_matrix(FILE *out)
     fprintf(out, "### Events: who may publish (P) and receive (R) each kind\n\n");
     print_header(out, "event kind");
     for (size_t k = 0; k < N_KINDS; k++) {
-        fprintf(out, "| %s |", label(&huddle__event_kind__descriptor, matrix[k].kind, "EVENT_KIND_", '_', name,
-                                     sizeof name));
+        fprintf(out, "| %s |",
+                codec_enum_words(&huddle__event_kind__descriptor, matrix[k].kind, "EVENT_KIND_", '_', name,
+                                 sizeof name));
         for (size_t i = 0; i < N_ROLES; i++)
             print_cell(out, &matrix[k].by_role[roles[i].role]);
         fprintf(out, "\n");
@@ -455,8 +437,9 @@ void access_print_matrix(FILE *out)
     fprintf(out, "\n### Queries: who may ask each kind (answers hold only what the asker may see)\n\n");
     print_header(out, "query kind");
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
-        fprintf(out, "| %s |", label(&huddle__query_kind__descriptor, queries[q].kind, "QUERY_KIND_", '_', name,
-                                     sizeof name));
+        fprintf(out, "| %s |",
+                codec_enum_words(&huddle__query_kind__descriptor, queries[q].kind, "QUERY_KIND_", '_', name,
+                                 sizeof name));
         for (size_t i = 0; i < N_ROLES; i++)
             fprintf(out, " %s |", queries[q].roles & ROLE_BIT(roles[i].role) ? "yes" : "—");
         fprintf(out, "\n");

@@ -112,19 +112,13 @@ static bool date_of(const char *s, int32_t *days)
 
 const char *assessment_state_name(Huddle__AssessmentState s)
 {
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__assessment_state__descriptor, s);
-    return v ? v->name : "ASSESSMENT_STATE_UNSPECIFIED";
+    return codec_enum_name(&huddle__assessment_state__descriptor, s, "ASSESSMENT_STATE_UNSPECIFIED");
 }
 
 /* "awaiting response", for people */
 static const char *state_word(Huddle__AssessmentState s, char *buf, size_t len)
 {
-    const char *n = assessment_state_name(s) + sizeof "ASSESSMENT_STATE_" - 1;
-    size_t i = 0;
-    for (; n[i] && i + 1 < len; i++)
-        buf[i] = n[i] == '_' ? ' ' : n[i] >= 'A' && n[i] <= 'Z' ? (char)(n[i] - 'A' + 'a') : n[i];
-    buf[i] = '\0';
-    return buf;
+    return codec_enum_words(&huddle__assessment_state__descriptor, s, "ASSESSMENT_STATE_", ' ', buf, len);
 }
 
 static int reject_state(reject_t *r, const char *field, const Huddle__AssessmentRecord *rec, const char *what)

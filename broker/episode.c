@@ -99,8 +99,7 @@ int episode_date(const char *s, int32_t *day)
 
 const char *episode_status_name(Huddle__EpisodeStatus s)
 {
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__episode_status__descriptor, s);
-    return v ? v->name : "EPISODE_STATUS_UNSPECIFIED";
+    return codec_enum_name(&huddle__episode_status__descriptor, s, "EPISODE_STATUS_UNSPECIFIED");
 }
 
 int episode_reject_state(reject_t *r, const char *field, const Huddle__EpisodeRecord *rec, const char *state,

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "care_codes.h"
+#include "codec.h"
 #include "hd_time.h"
 
 #define PLACE "publish.event.placement_report."
@@ -25,12 +26,6 @@
 
 #define PATHWAY(name) EPISODE_PATHWAY(name)
 #define RESULT(name) HUDDLE__FOLLOW_UP_RESULT__FOLLOW_UP_RESULT_##name
-
-static const char *enum_name(const ProtobufCEnumDescriptor *d, int value)
-{
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
-    return v ? v->name : "UNKNOWN";
-}
 
 /* Replaces a string of a record protobuf-c frees with a copy of v. */
 static int set_str(char **field, const char *v)
@@ -59,7 +54,8 @@ static int discharged_on(reject_t *r, const char *field, const Huddle__EpisodeRe
         return episode_reject_state(r, field, rec, episode_status_name(u->status),
                                     "the patient has not been discharged: %s follows a discharge", what);
     if (!(pathways & (1u << u->pathway)))
-        return episode_reject_state(r, field, rec, enum_name(&huddle__pathway__descriptor, u->pathway),
+        return episode_reject_state(r, field, rec,
+                                    codec_enum_name(&huddle__pathway__descriptor, u->pathway, "UNKNOWN"),
                                     "the patient was discharged on pathway %s: no %s is due", care_pathway_short(u->pathway),
                                     what);
     return 0;
@@ -163,7 +159,7 @@ int episode_follow_up_check(wf_ctx_t *ctx, Huddle__Event *ev, reject_t *r)
         rc = -1;
     else if (rec->follow_up_result != RESULT(UNSPECIFIED))
         rc = episode_reject_state(r, FOLLOW "episode_id", rec,
-                                  enum_name(&huddle__follow_up_result__descriptor, rec->follow_up_result),
+                                  codec_enum_name(&huddle__follow_up_result__descriptor, rec->follow_up_result, "UNKNOWN"),
                                   "the follow-up was recorded on %s: there is one per discharge", rec->follow_up_date);
     else if (day < hd_date_from_ms(due_ms))
         rc = reject(r, EPISODE_INVALID, FOLLOW "follow_up_date", "before the follow-up is due, %lld days after discharge",

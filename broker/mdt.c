@@ -100,8 +100,7 @@ int mdt_session_put(store_txn_t *txn, const Huddle__SessionRecord *s)
 
 static const char *state_name(Huddle__SessionState st)
 {
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__session_state__descriptor, st);
-    return v ? v->name : "SESSION_STATE_UNSPECIFIED";
+    return codec_enum_name(&huddle__session_state__descriptor, st, "SESSION_STATE_UNSPECIFIED");
 }
 
 int mdt_reject_state(reject_t *r, const char *field, const Huddle__SessionRecord *s, const char *what)

@@ -86,19 +86,13 @@ static bool is_final(Huddle__ReferralStatus s)
 /* "REFERRAL_STATUS_SCHEDULED" */
 static const char *status_name(Huddle__ReferralStatus s)
 {
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&huddle__referral_status__descriptor, s);
-    return v ? v->name : "REFERRAL_STATUS_UNKNOWN";
+    return codec_enum_name(&huddle__referral_status__descriptor, s, "REFERRAL_STATUS_UNKNOWN");
 }
 
-/* "scheduled", for people */
+/* "scheduled", "awaiting_mdt", for people */
 static const char *status_word(Huddle__ReferralStatus s, char *buf, size_t len)
 {
-    const char *n = status_name(s) + sizeof "REFERRAL_STATUS_" - 1;
-    size_t i = 0;
-    for (; n[i] && i + 1 < len; i++)
-        buf[i] = n[i] >= 'A' && n[i] <= 'Z' ? (char)(n[i] - 'A' + 'a') : n[i];
-    buf[i] = '\0';
-    return buf;
+    return codec_enum_words(&huddle__referral_status__descriptor, s, "REFERRAL_STATUS_", '_', buf, len);
 }
 
 int referral_reject_state(reject_t *r, const char *field, const Huddle__ReferralRecord *rec, const char *what)

@@ -207,3 +207,27 @@ const char *codec_strerror(int code)
     default: return "unknown codec error";
     }
 }
+
+const char *codec_enum_name(const ProtobufCEnumDescriptor *d, int value, const char *unknown)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
+    return v ? v->name : unknown;
+}
+
+const char *codec_enum_words(const ProtobufCEnumDescriptor *d, int value, const char *prefix, char sep, char *buf,
+                             size_t len)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
+    if (!v) {
+        snprintf(buf, len, "kind %d", value);
+        return buf;
+    }
+    const char *s = v->name;
+    if (!strncmp(s, prefix, strlen(prefix)))
+        s += strlen(prefix);
+    size_t i = 0;
+    for (; s[i] && i + 1 < len; i++)
+        buf[i] = s[i] == '_' ? sep : (s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i]);
+    buf[i] = '\0';
+    return buf;
+}

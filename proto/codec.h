@@ -71,4 +71,13 @@ int codec_is_transient(int code);
 /* A short description of a code. */
 const char *codec_strerror(int code);
 
+/* The schema's name of value in d ("ASSESSMENT_STATE_ACCEPTED"), or unknown when d has
+ * no such value. */
+const char *codec_enum_name(const ProtobufCEnumDescriptor *d, int value, const char *unknown);
+
+/* The name of value without prefix, lower case, '_' written as sep, into buf
+ * ("awaiting response"); "kind 99" for a value d does not know. Returns buf. */
+const char *codec_enum_words(const ProtobufCEnumDescriptor *d, int value, const char *prefix, char sep, char *buf,
+                             size_t len);
+
 #endif

@@ -530,6 +530,30 @@ static void test_reject_codes(void **state)
     assert_string_equal(codec_strerror(CODEC_ETOOLARGE), "frame too large");
 }
 
+static void test_enum_names_and_words(void **state)
+{
+    (void)state;
+    char buf[64];
+    const ProtobufCEnumDescriptor *d = &huddle__assessment_state__descriptor;
+    assert_string_equal(codec_enum_name(d, HUDDLE__ASSESSMENT_STATE__ASSESSMENT_STATE_AWAITING_RESPONSE, "?"),
+                        "ASSESSMENT_STATE_AWAITING_RESPONSE");
+    assert_string_equal(codec_enum_name(d, 99, "ASSESSMENT_STATE_UNSPECIFIED"), "ASSESSMENT_STATE_UNSPECIFIED");
+    assert_string_equal(codec_enum_words(d, HUDDLE__ASSESSMENT_STATE__ASSESSMENT_STATE_AWAITING_RESPONSE,
+                                         "ASSESSMENT_STATE_", ' ', buf, sizeof buf),
+                        "awaiting response");
+    assert_string_equal(codec_enum_words(&huddle__event_kind__descriptor, HUDDLE__EVENT_KIND__EVENT_KIND_EPISODE_UPDATED,
+                                         "EVENT_KIND_", '_', buf, sizeof buf),
+                        "episode_updated");
+    assert_string_equal(codec_enum_words(d, 99, "ASSESSMENT_STATE_", ' ', buf, sizeof buf), "kind 99");
+    /* a prefix the name lacks is kept; a short buffer is cut, terminated */
+    assert_string_equal(codec_enum_words(d, HUDDLE__ASSESSMENT_STATE__ASSESSMENT_STATE_ACCEPTED, "EVENT_KIND_", ' ',
+                                         buf, sizeof buf),
+                        "assessment state accepted");
+    assert_string_equal(codec_enum_words(d, HUDDLE__ASSESSMENT_STATE__ASSESSMENT_STATE_ACCEPTED, "ASSESSMENT_STATE_",
+                                         ' ', buf, 4),
+                        "acc");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_unknown_enum_names_the_field),
         cmocka_unit_test(test_encode_into_short_buffer),
         cmocka_unit_test(test_reject_codes),
+        cmocka_unit_test(test_enum_names_and_words),
     };
     return cmocka_run_group_tests_name("codec", tests, NULL, NULL);
 }
